@@ -1,0 +1,151 @@
+"""The numeric backstop: every step evaluated at random points, 50 digits, concrete ``n``.
+
+It is independent of the symbolic routes: it instantiates the number of classes, unfolds every
+definition with ``doit()``, samples exact rational points that satisfy the derivation's
+:class:`~divsym.context.Context` and compares both sides at 50 significant digits.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from sympy import (
+    Basic,
+    Expr,
+    Float,
+    Indexed,
+    IndexedBase,
+    Integer,
+    Rational,
+    Symbol,
+)
+
+from divsym.context import Context
+from divsym.derivation import Relation
+from divsym.rules import unfold_definitions
+
+__all__ = ["BACKSTOP_DIGITS", "BackstopResult", "instantiate", "numeric_check", "sample_point"]
+
+#: Working precision of the backstop, in significant decimal digits.
+BACKSTOP_DIGITS = 50
+#: Two values agree when they differ by at most this, relative to ``max(1, |a|, |b|)``.
+_TOLERANCE = Float("1e-35", BACKSTOP_DIGITS)
+_SCALE = 10**9
+
+
+@dataclass(frozen=True)
+class BackstopResult:
+    ok: bool
+    detail: str
+
+
+def instantiate(expr: Expr, context: Context, classes: int) -> Expr:
+    """``expr`` with the number of classes set to ``classes`` and every Sum written out."""
+    concrete = unfold_definitions(expr.subs(context.classes, classes), context)
+    return concrete.doit()  # type: ignore[no-any-return]
+
+
+def _rational(rng: random.Random, low: float, high: float) -> Rational:
+    fraction = Rational(rng.randint(1, _SCALE - 1), _SCALE)
+    return Rational(low) + (Rational(high) - Rational(low)) * fraction  # type: ignore[no-any-return]
+
+
+def _probabilities(rng: random.Random, classes: int) -> list[Rational]:
+    weights = [Rational(rng.randint(1, _SCALE), _SCALE) for _ in range(classes)]
+    total = sum(weights, Integer(0))
+    return [w / total for w in weights]
+
+
+def _value(atom: Basic, rng: random.Random, context: Context, classes: int) -> Expr:
+    if atom in context.ranges:
+        return _rational(rng, *context.ranges[atom])
+    if atom in context.labels:
+        return Integer(rng.randint(1, classes))
+    if atom.is_integer:
+        return Integer(rng.randint(1, classes))
+    if atom.is_positive:
+        return _rational(rng, 0.25, 4.0)
+    if atom.is_real:
+        return _rational(rng, -3.0, 3.0)
+    raise ValueError(f"the backstop cannot sample {atom} (no range, no real assumption)")
+
+
+def sample_point(
+    exprs: tuple[Expr, ...], context: Context, classes: int, rng: random.Random
+) -> dict[Basic, Expr]:
+    """Exact rational values for every free symbol and indexed entry of ``exprs``."""
+    values: dict[Basic, Expr] = {}
+    bases: set[IndexedBase] = set()
+    atoms: set[Basic] = set()
+    for expr in exprs:
+        atoms |= expr.atoms(Indexed)
+        atoms |= {s for s in expr.free_symbols if isinstance(s, Symbol)}
+    for atom in sorted(atoms, key=str):
+        if isinstance(atom, Indexed):
+            bases.add(atom.base)
+    for base in sorted(bases, key=str):
+        if base in context.distributions:
+            for index, value in enumerate(_probabilities(rng, classes), start=1):
+                values[base[index]] = value
+    for atom in sorted(atoms, key=str):
+        if atom in values or isinstance(atom, IndexedBase):
+            continue
+        if isinstance(atom, Indexed):
+            if atom.base in context.distributions:
+                raise ValueError(f"{atom} lies outside the classes 1..{classes}")
+            values[atom] = _value(atom.base, rng, context, classes)
+        else:
+            values[atom] = _value(atom, rng, context, classes)
+    return values
+
+
+def _evaluate(expr: Expr, values: dict[Basic, Expr]) -> Expr:
+    # Labels are substituted first so that Indexed entries such as p[y] become p[3].
+    integers = {k: v for k, v in values.items() if isinstance(k, Symbol) and v.is_Integer}
+    expr = expr.xreplace(integers).doit() if integers else expr
+    result = expr.xreplace(values).evalf(BACKSTOP_DIGITS)
+    if not result.is_number:
+        missing = sorted(str(s) for s in result.free_symbols)
+        raise ValueError(f"unsampled symbols left: {', '.join(missing)}")
+    return result  # type: ignore[no-any-return]
+
+
+def _agrees(a: Expr, b: Expr, relation: Relation) -> bool:
+    if a == b and relation is Relation.EQ:
+        return True
+    if not (a.is_real and b.is_real):
+        return False  # NaN, a complex value or an infinity never passes the backstop
+    slack = _TOLERANCE * max(Float(1), abs(a), abs(b))
+    if relation is Relation.GE:
+        return bool(a >= b - slack)
+    if relation is Relation.LE:
+        return bool(a <= b + slack)
+    return bool(abs(a - b) <= slack)
+
+
+def numeric_check(
+    previous: Expr,
+    current: Expr,
+    relation: Relation,
+    context: Context,
+    *,
+    classes: int,
+    points: int,
+    rng: random.Random,
+) -> BackstopResult:
+    """Compare ``previous`` and ``current`` at ``points`` random points with ``classes`` classes."""
+    try:
+        left = instantiate(previous, context, classes)
+        right = instantiate(current, context, classes)
+        for _ in range(points):
+            values = sample_point((left, right), context, classes, rng)
+            a, b = _evaluate(left, values), _evaluate(right, values)
+            if not _agrees(a, b, relation):
+                return BackstopResult(
+                    False,
+                    f"n = {classes}: {a.evalf(12)} {relation.value} {b.evalf(12)} is false",
+                )
+    except (ValueError, TypeError, ZeroDivisionError) as error:
+        return BackstopResult(False, f"n = {classes}: cannot evaluate: {error}")
+    return BackstopResult(True, f"n = {classes}, {points} points, {BACKSTOP_DIGITS} digits")

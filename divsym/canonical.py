@@ -1,0 +1,55 @@
+"""A canonical form for Sum expressions, built only from the named rules.
+
+Two expressions whose difference reaches ``0`` here are equal for every number of classes
+``n``: each rule is an identity, and the final comparison is structural.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sympy import Expr
+
+from divsym.context import Context
+from divsym.rules import (
+    Rule,
+    canonical_indices,
+    expand_logs,
+    expand_summands,
+    impose_normalisation,
+    pull_constants,
+    split_sums,
+    unfold_definitions,
+)
+
+__all__ = ["CANONICAL_PIPELINE", "apply_rules", "canonical_form"]
+
+#: The rules, in the order the normaliser applies them; it repeats them to a fixed point.
+CANONICAL_PIPELINE: tuple[Rule, ...] = (
+    unfold_definitions,
+    expand_logs,
+    expand_summands,
+    split_sums,
+    pull_constants,
+    impose_normalisation,
+    canonical_indices,
+)
+
+_MAX_ROUNDS = 6
+
+
+def apply_rules(expr: Expr, rules: Sequence[Rule], context: Context) -> Expr:
+    """Apply ``rules`` in order, once each."""
+    for rule in rules:
+        expr = rule(expr, context)
+    return expr
+
+
+def canonical_form(expr: Expr, context: Context) -> Expr:
+    """Rewrite ``expr`` with :data:`CANONICAL_PIPELINE` until nothing changes."""
+    for _ in range(_MAX_ROUNDS):
+        new = apply_rules(expr, CANONICAL_PIPELINE, context)
+        if new == expr:
+            return new
+        expr = new
+    return expr

@@ -1,0 +1,44 @@
+"""Lecture section "KL Divergence ↔ Cross Entropy": ``H(P, Q) = H(P) + D_KL(P ‖ Q)``."""
+
+from __future__ import annotations
+
+from sympy import Add, Sum, log
+
+from divsym.context import Context
+from divsym.derivation import Derivation, Step
+from divsym.notation import i, n, p, q
+from divsym.quantities import CrossEntropy, Entropy, KLDivergence
+from divsym.rules import unfold_definitions
+
+__all__ = ["cross_entropy_decomposition"]
+
+
+def cross_entropy_decomposition() -> Derivation:
+    """CE = H + KL, in the lecture's order: add and cancel ``Σ p log p``, then regroup."""
+    sum_p_log_p = Sum(p[i] * log(p[i]), (i, 1, n))
+    cross = -Sum(p[i] * log(q[i]), (i, 1, n))
+    return Derivation(
+        id="cross-entropy-decomposition",
+        title="Cross-entropy = entropy + KL divergence",
+        context=Context(distributions=(p, q)),
+        steps=(
+            Step(CrossEntropy(p, q), "the cross-entropy of Q relative to P"),
+            Step(
+                cross,
+                "definition: H(P, Q) = -Σ p(x) log q(x)",
+                rules=(unfold_definitions,),
+            ),
+            Step(
+                Add(cross, sum_p_log_p, -sum_p_log_p, evaluate=False),
+                "add and subtract Σ p(x) log p(x), the term the lecture cancels",
+            ),
+            Step(
+                Add(-sum_p_log_p, -Sum(p[i] * log(q[i] / p[i]), (i, 1, n)), evaluate=False),
+                "group: -Σ p log q + Σ p log p = -Σ p log(q/p) (log of a quotient, one Sum)",
+            ),
+            Step(
+                Add(Entropy(p), KLDivergence(p, q), evaluate=False),
+                "definitions: H(P) = -Σ p log p and D_KL(P ‖ Q) = -Σ p log(q/p)",
+            ),
+        ),
+    )

@@ -1,0 +1,152 @@
+"""The derivation engine: it proves what is true and says no to what is not."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from sympy import Add, Expr, IndexedBase, S, Sum, Symbol, cos, log, sin
+
+from divsym.context import Context
+from divsym.derivation import Derivation, Relation, Step
+from divsym.identities import all_derivations
+from divsym.identities.cross_entropy_kl import cross_entropy_decomposition
+from divsym.notation import i, j, n, p, q
+from divsym.quantities import CrossEntropy, Entropy, KLDivergence
+from divsym.rules import Rule
+from divsym.verify import Status, symbolic_route, verify
+
+CE_SUM = -Sum(p[i] * log(q[i]), (i, 1, n))
+
+
+def _mutate(derivation: Derivation, index: int, expr: Expr) -> Derivation:
+    steps = list(derivation.steps)
+    steps[index] = replace(steps[index], expr=expr)
+    return replace(derivation, steps=tuple(steps))
+
+
+def test_cross_entropy_decomposition_is_proved_for_symbolic_n() -> None:
+    report = verify(cross_entropy_decomposition())
+    assert report.status is Status.PROVED, report
+    assert report.fixed_n == ()
+    assert all(step.status is Status.PROVED for step in report.steps)
+    assert all("50 digits" in step.backstop for step in report.steps)
+
+
+def test_every_registered_derivation_has_a_unique_id() -> None:
+    ids = [d.id for d in all_derivations()]
+    assert len(ids) == len(set(ids))
+    assert "cross-entropy-decomposition" in ids
+
+
+# Wrong variants of CE = H + KL, each a classic slip; every one must be rejected.
+MUTATIONS = {
+    "flipped sign": (1, Sum(p[i] * log(q[i]), (i, 1, n))),
+    "swapped arguments of KL": (4, Add(Entropy(p), KLDivergence(q, p), evaluate=False)),
+    "swapped arguments of CE": (1, -Sum(q[i] * log(p[i]), (i, 1, n))),
+    "dropped term": (2, CE_SUM + Sum(p[i] * log(p[i]), (i, 1, n))),
+    "log base e changed to 2": (1, -Sum(p[i] * log(q[i], 2), (i, 1, n))),
+    "wrong decomposition": (4, Add(Entropy(p), -KLDivergence(p, q), evaluate=False)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_wrong_step_is_reported_failed(name: str) -> None:
+    index, expr = MUTATIONS[name]
+    report = verify(_mutate(cross_entropy_decomposition(), index, expr))
+    assert report.status is Status.FAILED, f"{name}: {report}"
+    assert any(step.status is Status.FAILED for step in report.steps)
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_symbolic_route_alone_does_not_prove_a_wrong_step(name: str) -> None:
+    index, expr = MUTATIONS[name]
+    derivation = _mutate(cross_entropy_decomposition(), index, expr)
+    previous = derivation.steps[index - 1].expr
+    status, route, _ = symbolic_route(previous, derivation.steps[index], derivation)
+    assert status is not Status.PROVED, f"{name} proved by {route}"
+
+
+def test_backstop_overrules_an_unsound_rule() -> None:
+    # A buggy rule that "proves" anything must not get a wrong step through.
+    liar = Rule("liar", "returns whatever the step claims", lambda expr, ctx: CE_SUM + 1)
+    derivation = Derivation(
+        "liar",
+        "an unsound rule",
+        (Step(CrossEntropy(p, q), "start"), Step(CE_SUM + 1, "by the liar", rules=(liar,))),
+        Context(distributions=(p, q)),
+    )
+    status, route, _ = symbolic_route(derivation.steps[0].expr, derivation.steps[1], derivation)
+    assert (status, route) == (Status.PROVED, "rules: liar")
+    assert verify(derivation).status is Status.FAILED
+
+
+def test_normalisation_is_used_only_when_stated() -> None:
+    r = IndexedBase("r", positive=True)
+    steps = (Step(Sum(r[i], (i, 1, n)), "start"), Step(S.One, "Σ r = 1"))
+    stated = Derivation("stated", "Σr = 1", steps, Context(distributions=(r,)))
+    unstated = Derivation("unstated", "Σr = 1", steps, Context())
+    assert verify(stated).status is Status.PROVED
+    assert verify(unstated).status is Status.FAILED
+
+
+def test_fixed_n_status_lists_the_n_it_was_proved_for() -> None:
+    # (Σ p_i)² = Σ_i Σ_j p_i p_j: beyond the canonical form, true for every concrete n.
+    r = IndexedBase("r", positive=True)
+    derivation = Derivation(
+        "square",
+        "square of a sum",
+        (
+            Step(Sum(r[i], (i, 1, n)) ** 2, "start"),
+            Step(Sum(Sum(r[i] * r[j], (j, 1, n)), (i, 1, n)), "multiply out"),
+        ),
+        fixed_n=(2, 3, 4),
+    )
+    report = verify(derivation)
+    assert report.status is Status.PROVED_FIXED_N
+    assert report.fixed_n == (2, 3, 4)
+    assert report.as_json()["fixed_n"] == [2, 3, 4]
+
+
+def test_true_step_beyond_every_symbolic_route_is_only_checked_numerically() -> None:
+    x = Symbol("x", real=True)
+    derivation = Derivation(
+        "pythagoras",
+        "sin² + cos² = 1",
+        (Step(sin(x) ** 2 + cos(x) ** 2, "start"), Step(S.One, "Pythagoras")),
+    )
+    report = verify(derivation)
+    assert report.status is Status.CHECKED_NUMERICALLY
+    assert report.steps[0].route == "numeric backstop only"
+
+
+def test_inequality_step_is_decided_or_rejected() -> None:
+    squares = Sum(p[i] ** 2, (i, 1, n))
+    true = Derivation(
+        "ge", "Σp² ≥ 0", (Step(squares, "start"), Step(S.Zero, "squares", relation=Relation.GE))
+    )
+    false = Derivation(
+        "le", "Σp² ≤ 0", (Step(squares, "start"), Step(S.Zero, "wrong", relation=Relation.LE))
+    )
+    assert verify(true).status is Status.PROVED
+    assert verify(false).status is Status.FAILED
+
+
+def test_step_with_a_symbol_the_backstop_cannot_sample_fails_with_a_reason() -> None:
+    w = Symbol("w")  # no assumptions: complex, so no honest sampling range
+    derivation = Derivation("w", "w = w", (Step(w, "start"), Step(w, "same")))
+    report = verify(derivation)
+    assert report.status is Status.FAILED
+    assert "cannot sample w" in report.steps[0].backstop
+
+
+def test_verification_is_deterministic() -> None:
+    first = verify(cross_entropy_decomposition())
+    second = verify(cross_entropy_decomposition())
+    assert [s.backstop for s in first.steps] == [s.backstop for s in second.steps]
+    assert first.status == second.status
+
+
+def test_derivation_needs_two_steps() -> None:
+    with pytest.raises(ValueError, match="at least two steps"):
+        Derivation("one", "one step", (Step(Entropy(p), "start"),))
