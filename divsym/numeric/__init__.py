@@ -1,0 +1,1 @@
+"""Numeric layer: NumPy functions generated from the symbolic definitions."""
