@@ -1,0 +1,111 @@
+"""The ``divsym`` command: ``verify``, ``build``.
+
+Errors in the command line print one line on stderr and exit 2; a failed derivation makes
+``verify`` and ``build`` exit 1. No traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from divsym.build import render_documents, write_documents
+from divsym.identities import all_derivations
+from divsym.verify import DerivationReport, Status, verify_all
+
+__all__ = ["main"]
+
+
+class UsageError(Exception):
+    """A bad command line; reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="divsym", description="Derive, verify and render the lecture's identities."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    verify = commands.add_parser("verify", help="verify every derivation and print a table")
+    verify.add_argument(
+        "--json", action="store_true", help="print a JSON report instead of a table"
+    )
+    build = commands.add_parser("build", help="verify every derivation and write derivations/")
+    build.add_argument(
+        "--out", type=Path, default=Path("derivations"), help="output folder (default: derivations)"
+    )
+    return parser
+
+
+def _table(reports: Sequence[DerivationReport], seconds: float) -> str:
+    width = max(len(r.id) for r in reports)
+    title_width = max(len(r.title) for r in reports)
+    lines = [f"{'id':<{width}}  {'title':<{title_width}}  {'status':<19}  steps  seconds"]
+    for r in reports:
+        status = r.status.value
+        if r.fixed_n:
+            status += f" (n={r.fixed_n[0]}..{r.fixed_n[-1]})"
+        lines.append(
+            f"{r.id:<{width}}  {r.title:<{title_width}}  {status:<19}"
+            f"  {len(r.steps):>5}  {r.seconds:7.2f}"
+        )
+    lines.append(f"{len(reports)} derivations in {seconds:.2f} s")
+    return "\n".join(lines)
+
+
+def _verify(as_json: bool) -> tuple[tuple[DerivationReport, ...], int]:
+    started = time.perf_counter()
+    reports = verify_all(all_derivations())
+    seconds = time.perf_counter() - started
+    if as_json:
+        print(
+            json.dumps(
+                {"derivations": [r.as_json() for r in reports], "seconds": round(seconds, 3)},
+                indent=2,
+            )
+        )
+    else:
+        print(_table(reports, seconds))
+    failed = any(r.status is Status.FAILED for r in reports)
+    return reports, 1 if failed else 0
+
+
+def _build(out: Path) -> int:
+    derivations = all_derivations()
+    reports, code = _verify(as_json=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        written = write_documents(out, render_documents(derivations, reports))
+    for warning in caught:
+        print(f"divsym: warning: {warning.message}", file=sys.stderr)
+    state = "updated" if written else "all up to date"
+    print(f"wrote {len(written)} file(s) to {out}/ ({state})")
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        if args.command == "verify":
+            return _verify(args.json)[1]
+        return _build(args.out)
+    except UsageError as error:
+        print(f"divsym: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"divsym: error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Rendering: the lecture's notation in LaTeX, derivations as documents."""
