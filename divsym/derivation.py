@@ -45,6 +45,8 @@ class Derivation:
     title: str
     steps: tuple[Step, ...]
     context: Context = field(default_factory=Context)
+    #: The id of the lecture section (:data:`divsym.lecture.SECTIONS`) it belongs to.
+    section: str = ""
     #: Remarks for the reader, e.g. where the lecture is sloppy and what is proved instead.
     remarks: tuple[str, ...] = ()
     #: Concrete numbers of classes for the fixed-n route, when the symbolic route fails.

@@ -21,6 +21,7 @@ def cross_entropy_decomposition() -> Derivation:
         id="cross-entropy-decomposition",
         title="Cross-entropy = entropy + KL divergence",
         context=Context(distributions=(p, q)),
+        section="kl-ce",
         steps=(
             Step(CrossEntropy(p, q), "the cross-entropy of Q relative to P"),
             Step(

@@ -1,0 +1,167 @@
+"""The lecture's structure: its sections in order, and every display equation it contains.
+
+``SECTIONS`` orders the document that ``divsym build`` writes. ``EQUATIONS`` lists each display
+equation of ``lecture.md`` as the lecture writes it, with the derivation (and the step of it)
+that proves it; a test fails when an equation has no proved step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["EQUATIONS", "SECTIONS", "LectureEquation", "Section"]
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    #: ``True`` for the identities divsym adds beyond the lecture.
+    beyond_lecture: bool = False
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("softmax", "Softmax with temperature"),
+    Section("data", "Data and the i.i.d. assumption"),
+    Section("mle", "Maximum likelihood and the negative log-likelihood"),
+    Section("information", "Information, entropy, cross-entropy, KL and JS divergence"),
+    Section("summary", "Summary for one data point"),
+    Section("kl-ce", "KL divergence and cross-entropy"),
+    Section("ce-nll", "Cross-entropy and the negative log-likelihood"),
+    Section("softmax-beyond", "Beyond the lecture: softmax limits and Jacobian", True),
+    Section("inequalities", "Beyond the lecture: Gibbs' inequality and JSD bounds", True),
+    Section("stable-forms", "Beyond the lecture: the forms divsym evaluates", True),
+)
+
+
+@dataclass(frozen=True)
+class LectureEquation:
+    """One display equation of the lecture and where divsym proves it.
+
+    ``step`` is the index into the derivation's steps of the expression that states the
+    equation (``0`` is the starting expression).
+    """
+
+    label: str
+    section: str
+    #: The equation as the lecture writes it (LaTeX, the lecture's own notation).
+    tex: str
+    derivation: str
+    step: int | None = None
+
+
+EQUATIONS: tuple[LectureEquation, ...] = (
+    LectureEquation(
+        "softmax",
+        "softmax",
+        r"q_i = \frac{\exp(z_i/T)}{\sum_j \exp(z_j/T)} \quad (1)",
+        "softmax-normalisation",
+    ),
+    LectureEquation(
+        "iid-factorisation",
+        "data",
+        r"p(D) = \prod p(x_i, y_i) = \prod p(x_i) p(y_i | x_i)",
+        "likelihood-factorisation",
+    ),
+    LectureEquation(
+        "model-likelihood",
+        "data",
+        r"p(D) = \prod p(x_i) p_\theta(y_i | x_i)",
+        "likelihood-factorisation",
+    ),
+    LectureEquation(
+        "log-likelihood",
+        "mle",
+        r"\log p(D) = \sum \cancel{\log p(x_i)} + \log p_\theta(y_i | x_i)",
+        "mle-to-nll",
+    ),
+    LectureEquation(
+        "mle",
+        "mle",
+        r"\theta^* \leftarrow \operatorname{argmax}_{\theta} \sum \log p_\theta(y_i | x_i)",
+        "mle-to-nll",
+    ),
+    LectureEquation(
+        "nll",
+        "mle",
+        r"\theta^* \leftarrow \operatorname{argmin}_{\theta} - \sum \log p_\theta(y_i | x_i)",
+        "mle-to-nll",
+    ),
+    LectureEquation(
+        "information", "information", r"I(E) = -\log_2 p(E)", "entropy-expected-information"
+    ),
+    LectureEquation(
+        "entropy",
+        "information",
+        r"H(X) = E(I(X)) = -\sum p(x_i) \log p(x_i)",
+        "entropy-expected-information",
+    ),
+    LectureEquation(
+        "cross-entropy",
+        "information",
+        r"H(P, Q) = E_P(I(Q)) = E_P(-\log q(x)) = -\sum p(x) \log q(x)",
+        "cross-entropy-expectation",
+    ),
+    LectureEquation(
+        "kl",
+        "information",
+        r"D_{KL}(P \parallel Q) = E_P(I(Q) - I(P)) = \sum p(x) \log \frac{p(x)}{q(x)}"
+        r" = -\sum p(x) \log \frac{q(x)}{p(x)}",
+        "kl-forms",
+    ),
+    LectureEquation(
+        "jsd",
+        "information",
+        r"JSD(P \parallel Q) = \frac{1}{2} D_{KL}(P \parallel \frac{P+Q}{2})"
+        r" + \frac{1}{2} D_{KL}(Q \parallel \frac{P+Q}{2})",
+        "jsd-symmetry",
+    ),
+    LectureEquation(
+        "summary-cross-entropy",
+        "summary",
+        r"-\sum_y p(y|x_i) \log p_\theta(y|x_i)",
+        "one-hot-cross-entropy-nll",
+    ),
+    LectureEquation(
+        "summary-nll", "summary", r"-\log p_\theta(y_i|x_i)", "one-hot-cross-entropy-nll"
+    ),
+    LectureEquation(
+        "summary-kl",
+        "summary",
+        r"-\sum_y p(y|x_i) \log \frac{p_\theta(y|x_i)}{p(y|x_i)}",
+        "kl-cross-entropy-objective",
+    ),
+    LectureEquation(
+        "kl-ce",
+        "kl-ce",
+        r"-\sum p(x) \log q(x) + \cancel{\sum p(x) \log p(x)} \quad -\sum p(x) \log q(x)",
+        "cross-entropy-decomposition",
+        2,
+    ),
+    LectureEquation(
+        "kl-ce-conditional",
+        "kl-ce",
+        r"-\sum p(y|x_i) \log p_\theta(y|x_i) + \cancel{\sum p(y|x_i) \log p(y|x_i)}"
+        r" \quad -\sum p(y|x_i) \log p_\theta(y|x_i)",
+        "kl-cross-entropy-objective",
+    ),
+    LectureEquation(
+        "ce-nll-juxtaposed",
+        "ce-nll",
+        r"H(p, p_\theta) = -\sum_y p(y|x_i) \log p_\theta(y|x_i) - \log p_\theta(y_i|x_i)",
+        "one-hot-cross-entropy-nll",
+    ),
+    LectureEquation(
+        "ce-nll-expanded",
+        "ce-nll",
+        r"H(p, p_\theta) = -p(y_1|x_i) \log p_\theta(y_1|x_i) - \dots"
+        r" - p(y_n|x_i) \log p_\theta(y_n|x_i)",
+        "one-hot-cross-entropy-nll",
+    ),
+    LectureEquation(
+        "ce-nll-one-term",
+        "ce-nll",
+        r"= -p(y_i|x_i) \log p_\theta(y_i|x_i) = -\log p_\theta(y_i|x_i) = \text{NLL}",
+        "one-hot-cross-entropy-nll",
+    ),
+)
