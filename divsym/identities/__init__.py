@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from divsym.derivation import Derivation
 from divsym.identities.cross_entropy_kl import cross_entropy_decomposition
+from divsym.lecture import SECTIONS
 
-__all__ = ["all_derivations"]
+__all__ = ["FACTORIES", "all_derivations"]
+
+#: Every function that builds a derivation. Order within a section is kept; sections are
+#: ordered as in :data:`divsym.lecture.SECTIONS`.
+FACTORIES: tuple[Callable[[], Derivation], ...] = (cross_entropy_decomposition,)
+
+_SECTION_ORDER = {section.id: position for position, section in enumerate(SECTIONS)}
 
 
 def all_derivations() -> tuple[Derivation, ...]:
     """Every derivation divsym verifies, in the order of the lecture."""
-    return (cross_entropy_decomposition(),)
+    derivations = [factory() for factory in FACTORIES]
+    unknown = [d.id for d in derivations if d.section not in _SECTION_ORDER]
+    if unknown:
+        raise ValueError(f"derivations without a known lecture section: {unknown}")
+    return tuple(sorted(derivations, key=lambda d: _SECTION_ORDER[d.section]))
