@@ -150,7 +150,11 @@ def _check_step(
     )
     if not backstop.ok:
         return StepReport(index, Status.FAILED, "numeric backstop disagrees", backstop.detail)
-    status, route, fixed = symbolic_route(previous, step, derivation)
+    try:
+        status, route, fixed = symbolic_route(previous, step, derivation)
+    except Exception as error:  # noqa: BLE001 - SymPy may raise anything; report it, don't crash
+        route = f"symbolic route raised {type(error).__name__}: {error}"
+        return StepReport(index, Status.FAILED, route, backstop.detail)
     return StepReport(index, status, route, backstop.detail, fixed)
 
 

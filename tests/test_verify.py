@@ -150,3 +150,21 @@ def test_verification_is_deterministic() -> None:
 def test_derivation_needs_two_steps() -> None:
     with pytest.raises(ValueError, match="at least two steps"):
         Derivation("one", "one step", (Step(Entropy(p), "start"),))
+
+
+def test_a_rule_that_crashes_makes_the_step_failed_not_the_program() -> None:
+    def explode(expr: Expr, context: Context) -> Expr:
+        raise RuntimeError("boom")
+
+    derivation = Derivation(
+        "crash",
+        "a crashing rule",
+        (
+            Step(CrossEntropy(p, q), "start"),
+            Step(CE_SUM, "by a broken rule", rules=(Rule("boom", "", explode),)),
+        ),
+        Context(distributions=(p, q)),
+    )
+    report = verify(derivation)
+    assert report.status is Status.FAILED
+    assert "RuntimeError: boom" in report.steps[0].route
