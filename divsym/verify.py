@@ -152,7 +152,7 @@ def _check_step(
         return StepReport(index, Status.FAILED, "numeric backstop disagrees", backstop.detail)
     try:
         status, route, fixed = symbolic_route(previous, step, derivation)
-    except Exception as error:  # noqa: BLE001 - SymPy may raise anything; report it, don't crash
+    except Exception as error:  # SymPy may raise anything: report it, never crash
         route = f"symbolic route raised {type(error).__name__}: {error}"
         return StepReport(index, Status.FAILED, route, backstop.detail)
     return StepReport(index, status, route, backstop.detail, fixed)
