@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from divsym.build import render_documents, write_documents
 from divsym.identities import all_derivations
+from divsym.render.pdf import TexNotInstalledError, build_pdf
 from divsym.verify import DerivationReport, Status, verify_all
 
 __all__ = ["main"]
@@ -44,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--out", type=Path, default=Path("derivations"), help="output folder (default: derivations)"
     )
+    build.add_argument(
+        "--pdf-dir",
+        type=Path,
+        default=Path("build"),
+        help="where latexmk writes lecture.pdf (default: build)",
+    )
+    build.add_argument("--no-pdf", action="store_true", help="do not build lecture.pdf")
     return parser
 
 
@@ -80,7 +88,24 @@ def _verify(as_json: bool) -> tuple[tuple[DerivationReport, ...], int]:
     return reports, 1 if failed else 0
 
 
-def _build(out: Path) -> int:
+def _pdf(out: Path, folder: Path) -> int:
+    try:
+        result = build_pdf(out / "lecture.tex", folder)
+    except TexNotInstalledError as error:
+        print(f"divsym: {error}; {folder / 'lecture.pdf'} was not built")
+        return 0
+    for problem in result.problems:
+        print(f"divsym: warning: {result.log}: {problem}", file=sys.stderr)
+    if result.returncode != 0 or not result.pdf.exists():
+        print(f"divsym: error: latexmk failed; see {result.log}", file=sys.stderr)
+        return 1
+    print(
+        f"built {result.pdf}" + (f" ({len(result.problems)} warning(s))" if result.problems else "")
+    )
+    return 0
+
+
+def _build(out: Path, pdf_dir: Path | None) -> int:
     derivations = all_derivations()
     reports, code = _verify(as_json=False)
     with warnings.catch_warnings(record=True) as caught:
@@ -90,6 +115,8 @@ def _build(out: Path) -> int:
         print(f"divsym: warning: {warning.message}", file=sys.stderr)
     state = "updated" if written else "all up to date"
     print(f"wrote {len(written)} file(s) to {out}/ ({state})")
+    if pdf_dir is not None:
+        code = max(code, _pdf(out, pdf_dir))
     return code
 
 
@@ -98,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         if args.command == "verify":
             return _verify(args.json)[1]
-        return _build(args.out)
+        return _build(args.out, None if args.no_pdf else args.pdf_dir)
     except UsageError as error:
         print(f"divsym: error: {error}", file=sys.stderr)
         return 2

@@ -1,96 +1,122 @@
-"""A verified derivation as LaTeX (``align*``) and as GitHub Markdown (``$$`` math)."""
+"""A verified derivation as LaTeX (``align*``) and as GitHub Markdown (``$$`` with ``aligned``).
+
+Both show the same rows: the starting expression, then one row per step — ``= e_k`` (or
+``\\geq``, ``\\leq``) numbered ``(k)`` — long right-hand sides broken between terms; under the
+block, step ``(k)``'s justification in the lecture's words and its verification status; then
+the derivation's remarks and its overall status.
+"""
 
 from __future__ import annotations
 
-from divsym.derivation import Derivation, Relation
-from divsym.render.latex import to_latex
-from divsym.verify import DerivationReport, Status
+from dataclasses import dataclass
 
-__all__ = ["derivation_markdown", "derivation_tex", "status_sentence"]
+from divsym.derivation import Derivation, Relation
+from divsym.render.layout import MAX_LINE, break_terms, math_width
+from divsym.render.markdown import markdown_text
+from divsym.render.status import status_sentence, step_status
+from divsym.render.tex import RenderError, check_tex, command, environment, join, text
+from divsym.verify import DerivationReport
+
+__all__ = ["Row", "derivation_markdown", "derivation_rows", "derivation_tex", "status_sentence"]
 
 _RELATION_TEX = {Relation.EQ: "=", Relation.GE: r"\geq", Relation.LE: r"\leq"}
+#: A starting expression wider than this gets a line of its own.
+_SHORT_START = 22
 
 
-def status_sentence(report: DerivationReport) -> str:
-    """What the derivation shows, in words no reader can mistake."""
-    if report.status is Status.PROVED:
-        return "proved for all n"
-    if report.status is Status.PROVED_FIXED_N:
-        return "proved for n = " + ", ".join(str(m) for m in report.fixed_n) + " only"
-    if report.status is Status.CHECKED_NUMERICALLY:
-        return "checked numerically only (not proved)"
-    return "FAILED verification"
+@dataclass(frozen=True)
+class Row:
+    """One line of the aligned block: ``left & right``, numbered when it ends a step."""
+
+    left: str
+    right: str
+    number: int | None = None
 
 
-def _aligned_rows(derivation: Derivation) -> list[str]:
-    first, *rest = derivation.steps
-    rows = []
-    for number, step in enumerate(rest, start=1):
-        left = to_latex(first.expr) if number == 1 else ""
+def derivation_rows(derivation: Derivation) -> list[Row]:
+    """The aligned rows of ``derivation``, long right-hand sides broken between terms."""
+    start = break_terms(derivation.start)
+    rows: list[Row] = []
+    if len(start) == 1 and math_width(start[0]) <= _SHORT_START:
+        left = start[0]
+    else:
+        rows += [
+            Row("", line if number == 0 else r"\quad " + line) for number, line in enumerate(start)
+        ]
+        left = ""
+    for number, step in enumerate(derivation.steps[1:], start=1):
         relation = _RELATION_TEX[step.relation]
-        rows.append(rf"{left} &{relation} {to_latex(step.expr)} && \text{{({number})}}")
+        first_width = MAX_LINE - (math_width(left) if left else 0)
+        lines = break_terms(step.expr, first_line=first_width)
+        for position, line in enumerate(lines):
+            last = number if position == len(lines) - 1 else None
+            right = f"{relation} {line}" if position == 0 else rf"\quad {line}"
+            rows.append(Row(left, right, last))
+            left = ""
     return rows
 
 
-def _justifications(derivation: Derivation, report: DerivationReport) -> list[tuple[str, str]]:
+def _because(derivation: Derivation, report: DerivationReport) -> list[tuple[str, str]]:
+    if len(report.steps) != len(derivation.steps) - 1:
+        raise RenderError(f"{derivation.id}: the report does not match the derivation's steps")
     return [
-        (step.because, f"{step_report.route}; {step_report.status.value}")
+        (step.because, step_status(step_report))
         for step, step_report in zip(derivation.steps[1:], report.steps, strict=True)
     ]
 
 
-def _escape_tex(text: str) -> str:
-    replacements = {
-        "\\": r"\textbackslash{}",
-        "&": r"\&",
-        "%": r"\%",
-        "$": r"\$",
-        "#": r"\#",
-        "_": r"\_",
-        "{": r"\{",
-        "}": r"\}",
-    }
-    return "".join(replacements.get(char, char) for char in text)
-
-
 def derivation_tex(derivation: Derivation, report: DerivationReport) -> str:
     """The derivation as a LaTeX fragment: heading, ``align*`` block, reasons, status."""
-    lines = [
-        rf"\subsection*{{{_escape_tex(derivation.title)}}}",
-        rf"\label{{{derivation.id}}}",
-        rf"\noindent\texttt{{{derivation.id}}}: {_escape_tex(derivation.steps[0].because)}.",
-        r"\begin{align*}",
-        " \\\\\n".join(_aligned_rows(derivation)),
-        r"\end{align*}",
-        r"\begin{enumerate}",
+    block = " \\\\\n".join(
+        f"{row.left} &{row.right}" + (rf" \tag{{{row.number}}}" if row.number else "")
+        for row in derivation_rows(derivation)
+    )
+    items = [
+        f"{command('item')} {text(because)} --- {command('emph', text(status))}"
+        for because, status in _because(derivation, report)
     ]
-    for because, route in _justifications(derivation, report):
-        lines.append(rf"  \item {_escape_tex(because)} \emph{{({_escape_tex(route)})}}")
-    lines.append(r"\end{enumerate}")
-    for remark in derivation.remarks:
-        lines.append(rf"\paragraph{{Remark.}} {_escape_tex(remark)}")
-    lines.append(rf"\noindent\textbf{{Status: {status_sentence(report)}.}}")
-    return "\n".join(lines) + "\n"
+    remarks = [join(command("paragraph", "Remark."), text(remark)) for remark in derivation.remarks]
+    tex = join(
+        command("subsection", text(derivation.title)),
+        command("label", derivation.id),
+        command("noindent")
+        + " "
+        + command("texttt", text(derivation.id))
+        + f": starting from {text(derivation.steps[0].because)}.",
+        environment("align*", block),
+        environment("enumerate", items, optional=r"label=(\arabic*), nosep"),
+        *remarks,
+        "",
+        command("noindent") + command("textbf", text(f"Status: {status_sentence(report)}.")),
+    )
+    return check_tex(tex + "\n", derivation.id)
 
 
 def derivation_markdown(derivation: Derivation, report: DerivationReport) -> str:
     """The derivation as GitHub Markdown: ``$$`` math with ``aligned``, reasons as a list."""
+    block = " \\\\\n".join(
+        f"{row.left} &{row.right}" + (rf" && \text{{({row.number})}}" if row.number else "")
+        for row in derivation_rows(derivation)
+    )
+    check_tex(block, derivation.id)
     lines = [
-        f"## {derivation.title}",
+        f'<a id="{derivation.id}"></a>',
         "",
-        f"`{derivation.id}`: {derivation.steps[0].because}.",
+        f"### {markdown_text(derivation.title)}",
+        "",
+        f"`{derivation.id}`: starting from {markdown_text(derivation.steps[0].because)}.",
         "",
         "$$",
         r"\begin{aligned}",
-        " \\\\\n".join(_aligned_rows(derivation)),
+        block,
         r"\end{aligned}",
         "$$",
         "",
     ]
-    for number, (because, route) in enumerate(_justifications(derivation, report), start=1):
-        lines.append(f"{number}. {because} *({route})*")
+    for number, (because, status) in enumerate(_because(derivation, report), start=1):
+        lines.append(f"{number}. {markdown_text(because)} — *{markdown_text(status)}*")
     lines.append("")
     for remark in derivation.remarks:
-        lines += [f"> **Remark.** {remark}", ""]
+        lines += [f"> **Remark.** {markdown_text(remark)}", ""]
     lines.append(f"**Status: {status_sentence(report)}.**")
     return "\n".join(lines) + "\n"

@@ -1,18 +1,80 @@
 """LaTeX in the lecture's notation.
 
-:class:`LectureLatexPrinter` keeps terms in the written order (``order="none"``), prints
-indexed entries as ``p_i`` rather than SymPy's ``{p}_{i}``, and a logarithm of a single
-symbol as ``\\log q_i``.
+:class:`LectureLatexPrinter` is SymPy's printer with the lecture's conventions:
+
+- terms and factors in the written order (``order="none"``): an unevaluated ``Add``/``Mul``
+  prints exactly as the derivation wrote it;
+- ``p_i`` rather than SymPy's ``{p}_{i}``; ``\\delta_{ik}`` for a Kronecker delta;
+- ``\\exp(z_i/T)`` rather than ``e^{\\frac{z_i}{T}}``; ``\\log q_i`` and ``\\log \\frac{p_i}{q_i}``
+  without parentheses, ``\\log_2 x`` for ``log(x)/log(2)``;
+- ``\\sum_j`` for a Sum over the classes ``j = 1..n`` (the lecture never writes those limits);
+  any other range keeps its limits, e.g. ``\\prod_{i=1}^{N}``;
+- ``\\frac{1}{2} D_{KL}(P \\parallel M)`` rather than ``\\frac{D_{KL}(P \\parallel M)}{2}``;
+- ``\\frac{\\partial q_i}{\\partial T}`` for every derivative, ordinary or partial.
+
+Node classes of the derivations carry their own ``_latex``; they print their arguments through
+this printer, so the conventions above apply inside them too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sympy import Basic, Indexed, Symbol, log
+from sympy import (
+    Add,
+    Basic,
+    Derivative,
+    Expr,
+    Function,
+    Indexed,
+    Integer,
+    KroneckerDelta,
+    Mul,
+    Number,
+    Pow,
+    Product,
+    Rational,
+    S,
+    Sum,
+    Symbol,
+    exp,
+    fraction,
+    log,
+)
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
+
+from divsym.notation import n
 
 __all__ = ["LectureLatexPrinter", "to_latex"]
+
+
+def _subscript(tex: str) -> str:
+    """``_i`` for a one-character subscript, ``_{ik}`` otherwise."""
+    return f"_{tex}" if len(tex) == 1 else f"_{{{tex}}}"
+
+
+def _is_single_fraction(tex: str) -> bool:
+    r"""Whether ``tex`` is exactly one ``\frac{..}{..}`` and nothing else."""
+    if not tex.startswith(r"\frac{"):
+        return False
+    position, groups = len(r"\frac"), 0
+    while groups < 2:
+        if position >= len(tex) or tex[position] != "{":
+            return False
+        depth = 0
+        for end in range(position, len(tex)):
+            depth += {"{": 1, "}": -1}.get(tex[end], 0)
+            if depth == 0:
+                break
+        position, groups = end + 1, groups + 1
+    return position == len(tex)
+
+
+class _LogBase(Function):
+    """``log(x)/log(b)`` while printing: ``\\log_b x`` (never built outside the printer)."""
+
+    nargs = 2
 
 
 class LectureLatexPrinter(LatexPrinter):
@@ -21,22 +83,165 @@ class LectureLatexPrinter(LatexPrinter):
     def __init__(self, settings: dict[str, Any] | None = None) -> None:
         super().__init__({"order": "none", **(settings or {})})
 
+    # --- atoms -------------------------------------------------------------------------------
+
     def _print_Indexed(self, expr: Indexed) -> str:
-        base = self._print(expr.base.label)
+        base: str = self._print(expr.base.label)
         indices = "".join(self._print(index) for index in expr.indices)
-        subscript = indices if len(indices) == 1 else f"{{{indices}}}"
-        return f"{base}_{subscript}"
+        return base + _subscript(indices)
+
+    def _print_KroneckerDelta(self, expr: KroneckerDelta, exp: Any = None) -> str:
+        first, second = (self._print(index) for index in expr.args)
+        simple = all(len(part) == 1 for part in (first, second))
+        tex = r"\delta" + _subscript(first + second if simple else f"{first}, {second}")
+        return rf"\left({tex}\right)^{{{exp}}}" if exp is not None else tex
+
+    # --- log and exp ---------------------------------------------------------------------------
+
+    def _bare_argument(self, argument: Expr) -> str | None:
+        """The argument printed without parentheses when the lecture writes none, else None."""
+        if isinstance(argument, (Indexed, Symbol, Number)) and not (
+            isinstance(argument, Number) and argument.is_negative
+        ):
+            return self._print(argument)  # type: ignore[no-any-return]
+        if isinstance(argument, Function) and not isinstance(argument, (exp, log)):
+            return self._print(argument)  # type: ignore[no-any-return]
+        if isinstance(argument, Mul) and not argument.could_extract_minus_sign():
+            tex = self._print(argument)
+            if _is_single_fraction(tex):
+                return tex  # type: ignore[no-any-return]
+        return None
 
     def _print_log(self, expr: log, exp: Any = None) -> str:
         (argument,) = expr.args
-        inner = self._print(argument)
-        if isinstance(argument, (Indexed, Symbol)):
-            tex = rf"\log {inner}"
-        else:
-            tex = rf"\log\left({inner}\right)"
+        bare = self._bare_argument(argument)
+        tex = rf"\log {bare}" if bare is not None else rf"\log\left({self._print(argument)}\right)"
         return rf"\left({tex}\right)^{{{exp}}}" if exp is not None else tex
+
+    def _print__LogBase(self, expr: _LogBase, exp: Any = None) -> str:
+        argument, base = expr.args
+        bare = self._bare_argument(argument)
+        inner = bare if bare is not None else rf"\left({self._print(argument)}\right)"
+        tex = rf"\log{_subscript(self._print(base))} {inner}"
+        return rf"\left({tex}\right)^{{{exp}}}" if exp is not None else tex
+
+    def _inline_fraction(self, expr: Expr) -> str:
+        """``z_i/T`` as the lecture writes inside ``exp``; anything else as usual."""
+        numerator, denominator = fraction(expr, exact=True)
+        if denominator == 1 or any(
+            fraction(part, exact=True)[1] != 1 for part in (numerator, denominator)
+        ):
+            return self._print(expr)  # type: ignore[no-any-return]
+        top, bottom = (
+            f"({self._print(part)})" if isinstance(part, Add) else self._print(part)
+            for part in (numerator, denominator)
+        )
+        return f"{top}/{bottom}"
+
+    def _print_exp(self, expr: exp, exp: Any = None) -> str:
+        (argument,) = expr.args
+        inner = self._inline_fraction(argument)
+        tall = any(command in inner for command in (r"\frac", r"\sum", r"\prod", r"\left"))
+        tex = rf"\exp\left({inner}\right)" if tall else rf"\exp({inner})"
+        return rf"\left({tex}\right)^{{{exp}}}" if exp is not None else tex
+
+    # --- sums and products ---------------------------------------------------------------------
+
+    def _big_operator(self, symbol: str, expr: Sum | Product) -> str:
+        parts = []
+        for index, lower, upper in expr.limits:
+            if lower == 1 and upper == n:
+                parts.append(symbol + _subscript(self._print(index)))
+            else:
+                bounds = (self._print(index), self._print(lower), self._print(upper))
+                parts.append(rf"{symbol}_{{{bounds[0]}={bounds[1]}}}^{{{bounds[2]}}}")
+        body = expr.function
+        inner: str = self._print(body)
+        if isinstance(body, Add):
+            inner = rf"\left({inner}\right)"
+        return " ".join(parts) + " " + inner
+
+    def _print_Sum(self, expr: Sum) -> str:
+        return self._big_operator(r"\sum", expr)
+
+    def _print_Product(self, expr: Product) -> str:
+        return self._big_operator(r"\prod", expr)
+
+    # --- products with a rational coefficient or a log base ------------------------------------
+
+    def _print_Mul(self, expr: Mul) -> str:
+        factors = Mul.make_args(expr)
+        with_base = self._with_log_base(factors)
+        if with_base is not None:
+            return self._print(with_base)  # type: ignore[no-any-return]
+        coefficient = factors[0]
+        rest = factors[1:]
+        if (
+            isinstance(coefficient, Rational)
+            and not isinstance(coefficient, Integer)
+            and rest
+            and not (len(rest) == 1 and isinstance(rest[0], (Add, Indexed, Symbol)))
+        ):
+            sign = "- " if coefficient < 0 else ""
+            magnitude = abs(coefficient)
+            tail = Mul(*rest, evaluate=False) if len(rest) > 1 else rest[0]
+            body = self.parenthesize(tail, PRECEDENCE["Mul"], strict=True)
+            return rf"{sign}\frac{{{magnitude.p}}}{{{magnitude.q}}} {body}"
+        return super()._print_Mul(expr)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _with_log_base(factors: tuple[Basic, ...]) -> Expr | None:
+        """``-log(x)/log(2)`` as ``-_LogBase(x, 2)``, or None when there is no such pair."""
+        bases = [
+            f
+            for f in factors
+            if isinstance(f, Pow)
+            and f.exp == -1
+            and isinstance(f.base, log)
+            and isinstance(f.base.args[0], Integer)
+        ]
+        logs = [f for f in factors if isinstance(f, log) and not f.args[0].is_Number]
+        if len(bases) != 1 or len(logs) != 1:
+            return None
+        (base,), (logarithm,) = bases, logs
+        replaced = [
+            _LogBase(logarithm.args[0], base.base.args[0]) if f is logarithm else f
+            for f in factors
+            if f is not base
+        ]
+        if len(replaced) == 1:
+            return replaced[0]  # type: ignore[no-any-return]
+        return Mul(*replaced, evaluate=False)
+
+    # --- derivatives -----------------------------------------------------------------------------
+
+    def _print_Derivative(self, expr: Derivative) -> str:
+        order = 0
+        denominator = []
+        for variable, count in expr.variable_count:
+            order += count
+            power = f"^{{{self._print(count)}}}" if count != 1 else ""
+            denominator.append(rf"\partial {self._print(variable)}{power}")
+        numerator = r"\partial" + (f"^{{{order}}}" if order != 1 else "")
+        target = expr.expr
+        if isinstance(target, (Indexed, Symbol)) or (
+            isinstance(target, Function) and not isinstance(target, (exp, log))
+        ):
+            return rf"\frac{{{numerator} {self._print(target)}}}{{{' '.join(denominator)}}}"
+        body = self.parenthesize(
+            target, PRECEDENCE["Mul"], is_neg=target.could_extract_minus_sign(), strict=True
+        )
+        return rf"\frac{{{numerator}}}{{{' '.join(denominator)}}} {body}"
 
 
 def to_latex(expr: Basic) -> str:
-    """``expr`` in the lecture's LaTeX notation."""
+    """``expr`` in the lecture's LaTeX notation.
+
+    >>> from divsym.notation import T, j, z
+    >>> from divsym.definitions import softmax
+    >>> to_latex(softmax(z, T))
+    '\\\\frac{\\\\exp(z_i/T)}{\\\\sum_j \\\\exp(z_j/T)}'
+    """
+    if expr is S.NaN or expr.has(S.NaN, S.ComplexInfinity):
+        raise ValueError(f"refusing to print an undefined expression: {expr}")
     return LectureLatexPrinter().doprint(expr)  # type: ignore[no-any-return]
