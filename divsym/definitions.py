@@ -6,7 +6,7 @@ functions, the mpmath references and the LaTeX — is produced from these expres
 
 from __future__ import annotations
 
-from sympy import Expr, IndexedBase, Rational, Sum, Symbol, exp, log
+from sympy import Expr, IndexedBase, Rational, Sum, Symbol, exp, log, sqrt
 
 from divsym.notation import i, j, n
 
@@ -14,8 +14,11 @@ __all__ = [
     "cross_entropy",
     "entropy",
     "information",
+    "js_distance",
     "js_divergence",
     "kl_divergence",
+    "log_softmax",
+    "nll",
     "softmax",
 ]
 
@@ -25,6 +28,18 @@ def softmax(
 ) -> Expr:
     """Lecture eq. (1): ``q_i = exp(z_i/T) / Σ_j exp(z_j/T)``."""
     return exp(z[index] / T) / Sum(exp(z[dummy] / T), (dummy, 1, classes))
+
+
+def log_softmax(
+    z: IndexedBase, T: Expr, index: Symbol = i, classes: Expr = n, dummy: Symbol = j
+) -> Expr:
+    """The log of eq. (1): ``log q_i = log(exp(z_i/T) / Σ_j exp(z_j/T))``."""
+    return log(softmax(z, T, index, classes, dummy))
+
+
+def nll(q: IndexedBase, label: Symbol) -> Expr:
+    """Negative log-likelihood of one data point: ``-log q_y`` at its label ``y``."""
+    return -log(q[label])
 
 
 def information(probability: Expr, base: Expr | None = None) -> Expr:
@@ -57,3 +72,8 @@ def js_divergence(p: IndexedBase, q: IndexedBase, classes: Expr = n, index: Symb
         half * p[index] * log(p[index] / m) + half * q[index] * log(q[index] / m),
         (index, 1, classes),
     )
+
+
+def js_distance(p: IndexedBase, q: IndexedBase, classes: Expr = n, index: Symbol = i) -> Expr:
+    """Jensen–Shannon distance ``√JSD(P ‖ Q)``, what SciPy's ``jensenshannon`` returns."""
+    return sqrt(js_divergence(p, q, classes, index))
