@@ -3,6 +3,18 @@
 It is independent of the symbolic routes: it instantiates the number of classes, unfolds every
 definition with ``doit()``, samples exact rational points that satisfy the derivation's
 :class:`~divsym.context.Context` and compares both sides at 50 significant digits.
+
+Calculus nodes are handled without SymPy's symbolic ``limit``:
+
+- a ``Derivative`` is evaluated by differentiating the *instantiated* expression (every Sum
+  written out for the concrete ``n``) before any number is substituted;
+- a ``Limit`` is kept through instantiation; once every other symbol has its value, its argument
+  ``f`` is evaluated at two points approaching the limit point ``x0`` — ``x0 ± 10^-40`` and
+  ``x0 ± 10^-80`` (``±10^40`` and ``±10^80`` for ``x0 = ±∞``) — and the two values must agree
+  within the backstop's tolerance (``1e-35`` relative), otherwise the step cannot be evaluated
+  and fails. This is a numeric limit: it is exact enough for limits that converge at least
+  like ``O(|x - x0|)`` (error ``≤ 10^-40`` times a modest constant) or exponentially, which
+  covers every limit in divsym.
 """
 
 from __future__ import annotations
@@ -12,13 +24,18 @@ from dataclasses import dataclass
 
 from sympy import (
     Basic,
+    Derivative,
     Expr,
     Float,
     Indexed,
     IndexedBase,
     Integer,
+    Limit,
+    Product,
     Rational,
+    Sum,
     Symbol,
+    oo,
 )
 
 from divsym.context import Context
@@ -40,10 +57,35 @@ class BackstopResult:
     detail: str
 
 
+#: Distances from the limit point at which a ``Limit`` is evaluated numerically.
+_LIMIT_STEPS = (Rational(1, 10**40), Rational(1, 10**80))
+
+
+def _doit_keeping_limits(expr: Basic) -> Basic:
+    """``doit()`` everywhere except on ``Limit`` nodes, which stay for :func:`_evaluate`.
+
+    Sums and Products are written out and Derivatives taken, innermost first, so a Derivative
+    acts on the written-out expression; a Limit's argument is written out but not limited.
+    """
+    if not expr.args or isinstance(expr, (IndexedBase, Symbol)):
+        return expr
+    args = [_doit_keeping_limits(a) for a in expr.args]
+    rebuilt = expr.func(*args)
+    if isinstance(rebuilt, (Sum, Product, Derivative)):
+        return _doit_keeping_limits(rebuilt.doit(deep=False))
+    return rebuilt
+
+
 def instantiate(expr: Expr, context: Context, classes: int) -> Expr:
-    """``expr`` with the number of classes set to ``classes`` and every Sum written out."""
+    """``expr`` with the number of classes set to ``classes`` and every Sum written out.
+
+    Derivatives are taken on the written-out expression; Limits are kept (see the module
+    docstring) and evaluated numerically once the point is known.
+    """
     concrete = unfold_definitions(expr.subs(context.classes, classes), context)
-    return concrete.doit()  # type: ignore[no-any-return]
+    if not concrete.has(Limit):
+        return concrete.doit()  # type: ignore[no-any-return]
+    return _doit_keeping_limits(concrete)  # type: ignore[return-value]
 
 
 def _rational(rng: random.Random, low: float, high: float) -> Rational:
@@ -100,10 +142,50 @@ def sample_point(
     return values
 
 
+def _limit_points(x0: Expr, direction: str) -> tuple[Expr, ...]:
+    if x0 is oo:
+        return tuple(1 / h for h in _LIMIT_STEPS)
+    if x0 is -oo:
+        return tuple(-1 / h for h in _LIMIT_STEPS)
+    if direction == "+":
+        return tuple(x0 + h for h in _LIMIT_STEPS)
+    if direction == "-":
+        return tuple(x0 - h for h in _LIMIT_STEPS)
+    raise ValueError(f"a two-sided limit at {x0} is not evaluated numerically")
+
+
+def _numeric_limit(limit: Limit, values: dict[Basic, Expr]) -> Expr:
+    """The value of ``limit`` at the point ``values``, evaluated near the limit point."""
+    function, variable, x0, direction = limit.args
+    inner = {key: value for key, value in values.items() if key != variable}
+    function = _evaluate_limits(function, inner)
+    near, nearer = (
+        function.xreplace({**inner, variable: point}).evalf(BACKSTOP_DIGITS)
+        for point in _limit_points(x0, str(direction))
+    )
+    if not (near.is_number and nearer.is_number and _agrees(near, nearer, Relation.EQ)):
+        raise ValueError(
+            f"{limit} does not converge numerically: {near.evalf(12)} then {nearer.evalf(12)}"
+        )
+    return nearer  # type: ignore[no-any-return]
+
+
+def _evaluate_limits(expr: Expr, values: dict[Basic, Expr]) -> Expr:
+    """``expr`` with every (outermost) Limit replaced by its numeric value at ``values``."""
+    if not expr.has(Limit):
+        return expr
+    if isinstance(expr, Limit):
+        return _numeric_limit(expr, values)
+    return expr.func(*(_evaluate_limits(a, values) for a in expr.args))  # type: ignore[no-any-return]
+
+
 def _evaluate(expr: Expr, values: dict[Basic, Expr]) -> Expr:
     # Labels are substituted first so that Indexed entries such as p[y] become p[3].
     integers = {k: v for k, v in values.items() if isinstance(k, Symbol) and v.is_Integer}
-    expr = expr.xreplace(integers).doit() if integers else expr
+    if integers:
+        expr = expr.xreplace(integers)
+        expr = _doit_keeping_limits(expr) if expr.has(Limit) else expr.doit()  # type: ignore[assignment]
+    expr = _evaluate_limits(expr, values)
     result = expr.xreplace(values).evalf(BACKSTOP_DIGITS)
     if not result.is_number:
         missing = sorted(str(s) for s in result.free_symbols)

@@ -5,7 +5,9 @@ Each step is checked twice, independently:
 1. the numeric backstop (:mod:`divsym.backstop`) at a concrete ``n``, 50 digits, random points;
    any disagreement makes the step — and the derivation — ``failed``;
 2. a symbolic route, the strongest that succeeds:
-   ``rules`` (the step's named rules reproduce it exactly, symbolic ``n``),
+   ``rules`` (the step's named rules reproduce it exactly, or up to the canonical form;
+   symbolic ``n``), ``decided by SymPy`` (an inequality whose difference SymPy's assumptions
+   decide as it is written, before the canonical form expands it),
    ``canonical`` (the difference reaches 0 in :func:`~divsym.canonical.canonical_form`),
    ``fixed-n`` (the difference is 0 after writing out the Sums for each listed ``n``),
    or none (``checked-numerically``).
@@ -116,9 +118,15 @@ def symbolic_route(
     context = derivation.context
     if step.rules and step.relation is Relation.EQ:
         produced = apply_rules(previous, step.rules, context)
+        names = ", ".join(rule.name for rule in step.rules)
         if canonical_indices(produced, context) == canonical_indices(step.expr, context):
-            names = ", ".join(rule.name for rule in step.rules)
             return Status.PROVED, f"rules: {names}", ()
+        # The rules' result may differ from the written step by algebra the canonical form does.
+        if canonical_form(produced - step.expr, context) == 0:
+            return Status.PROVED, f"rules: {names}; canonical form", ()
+    if step.relation is not Relation.EQ and _decides(previous - step.expr, step.relation):
+        # Before the canonical form expands it away, e.g. a sum of squares with positive weights.
+        return Status.PROVED, "decided by SymPy", ()
     difference = canonical_form(previous - step.expr, context)
     if _decides(difference, step.relation):
         return Status.PROVED, "canonical form", ()
