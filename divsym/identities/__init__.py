@@ -6,13 +6,25 @@ from collections.abc import Callable
 
 from divsym.derivation import Derivation
 from divsym.identities.cross_entropy_kl import cross_entropy_decomposition
+from divsym.identities.stable_forms import (
+    jsd_stable_form,
+    kl_nonnegative_terms,
+    log_softmax_stable_form,
+    softmax_stable_form,
+)
 from divsym.lecture import SECTIONS
 
 __all__ = ["FACTORIES", "all_derivations"]
 
 #: Every function that builds a derivation. Order within a section is kept; sections are
 #: ordered as in :data:`divsym.lecture.SECTIONS`.
-FACTORIES: tuple[Callable[[], Derivation], ...] = (cross_entropy_decomposition,)
+FACTORIES: tuple[Callable[[], Derivation], ...] = (
+    cross_entropy_decomposition,
+    softmax_stable_form,
+    log_softmax_stable_form,
+    kl_nonnegative_terms,
+    jsd_stable_form,
+)
 
 _SECTION_ORDER = {section.id: position for position, section in enumerate(SECTIONS)}
 

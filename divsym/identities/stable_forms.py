@@ -1,0 +1,225 @@
+"""Beyond the lecture: the forms divsym evaluates, each proved equal to its definition.
+
+The array functions of :mod:`divsym.numeric` are lambdified from the *last* expression of
+these derivations (see :mod:`divsym.numeric.functions`), so the formula that runs is the one
+proved here:
+
+- ``softmax-stable-form``: shift every logit by a constant ``c`` before dividing by ``T``;
+  evaluated with ``c = max_j z_j``, so no ``exp`` overflows and the largest term is 1;
+- ``log-softmax-stable-form``: the same shift inside the log;
+- ``kl-nonnegative-terms``: ``D_KL(P ‖ Q) = Σ p_i (r_i − 1 − log r_i)``, ``r_i = q_i/p_i``,
+  a sum of nonnegative terms (valid because ``Σp = Σq = 1``), each written
+  ``d − log(1 + d)`` with ``d = (q_i − p_i)/p_i`` so that it stays accurate when ``r ≈ 1``;
+- ``jsd-stable-form``: the same for both halves of the Jensen–Shannon divergence, in terms of
+  ``p`` and ``q`` directly (the mixture ``m`` is never formed).
+"""
+
+from __future__ import annotations
+
+from sympy import Add, Expr, Mul, Pow, Rational, Sum, cancel, exp, factor_terms, log
+
+from divsym import definitions
+from divsym.context import Context
+from divsym.derivation import Derivation, Step
+from divsym.notation import T, c, i, j, n, p, q, z
+from divsym.numeric.nodes import XMinusLog1p
+from divsym.quantities import JSDivergence, KLDivergence
+from divsym.rules import Rule, unfold_definitions
+
+__all__ = [
+    "combine_exponentials",
+    "fold_x_minus_log1p",
+    "jsd_stable_form",
+    "kl_nonnegative_terms",
+    "log_softmax_stable_form",
+    "softmax_stable_form",
+]
+
+
+def _combine(expr: Expr, context: Context) -> Expr:
+    def combine(term: Mul) -> Expr:
+        exps = [factor for factor in term.args if isinstance(factor, exp)]
+        others = [factor for factor in term.args if not isinstance(factor, exp)]
+        exponent = factor_terms(Add(*(e.args[0] for e in exps)))
+        return Mul(*others) * exp(exponent)  # type: ignore[no-any-return]
+
+    return expr.replace(  # type: ignore[no-any-return]
+        lambda e: isinstance(e, Mul) and sum(isinstance(a, exp) for a in e.args) > 1, combine
+    )
+
+
+def _fold(expr: Expr, context: Context) -> Expr:
+    def candidate(term: Expr) -> Expr | None:
+        for arg in term.args:
+            if isinstance(arg, Mul) and len(arg.args) == 2 and arg.args[0] == -1:
+                inner = arg.args[1]
+                if isinstance(inner, log):
+                    r = inner.args[0]
+                    parts = Add.make_args(r - 1 - log(r))
+                    if set(parts) <= set(term.args):
+                        rest = Add(*(a for a in term.args if a not in parts))
+                        return rest + XMinusLog1p(cancel(r - 1))  # type: ignore[no-any-return]
+        return None
+
+    return expr.replace(  # type: ignore[no-any-return]
+        lambda e: isinstance(e, Add) and candidate(e) is not None, lambda e: candidate(e)
+    )
+
+
+combine_exponentials = Rule(
+    "combine-exponentials",
+    "exp(a)·exp(b) = exp(a + b), the exponent's common factors pulled out",
+    _combine,
+)
+fold_x_minus_log1p = Rule(
+    "fold-x-minus-log1p",
+    "r − 1 − log r = d − log(1 + d) with d = r − 1 brought to one fraction",
+    _fold,
+)
+
+
+def _unevaluated_ratio(numerator: Expr, denominator: Expr) -> Expr:
+    return Mul(numerator, Pow(denominator, -1, evaluate=False), evaluate=False)
+
+
+def softmax_stable_form() -> Derivation:
+    """``softmax(z, T)_i = exp((z_i − c)/T) / Σ_j exp((z_j − c)/T)`` for every real ``c``."""
+    shift = exp(-c / T)
+    scaled = Mul(exp(z[i] / T), shift, evaluate=False)
+    return Derivation(
+        id="softmax-stable-form",
+        title="Softmax is evaluated after shifting the logits by their maximum",
+        section="stable-forms",
+        context=Context(),
+        remarks=(
+            "divsym evaluates the last line with c = max_j z_j: every exponent is ≤ 0, the "
+            "largest term is exactly 1, and z_i − c is formed before the division by T.",
+        ),
+        steps=(
+            Step(definitions.softmax(z, T), "softmax with temperature, eq. (1)"),
+            Step(
+                _unevaluated_ratio(
+                    scaled, Mul(shift, Sum(exp(z[j] / T), (j, 1, n)), evaluate=False)
+                ),
+                "multiply numerator and denominator by exp(−c/T) ≠ 0",
+            ),
+            Step(
+                _unevaluated_ratio(
+                    scaled, Sum(Mul(exp(z[j] / T), shift, evaluate=False), (j, 1, n))
+                ),
+                "move the constant factor into the sum",
+            ),
+            Step(
+                exp((z[i] - c) / T) / Sum(exp((z[j] - c) / T), (j, 1, n)),
+                "exp(a)·exp(b) = exp(a + b)",
+                rules=(combine_exponentials,),
+            ),
+        ),
+    )
+
+
+def log_softmax_stable_form() -> Derivation:
+    """``log softmax(z, T)_i = (z_i − c)/T − log Σ_j exp((z_j − c)/T)`` for every real ``c``."""
+    shifted = (z[i] - c) / T
+    total = Sum(exp(z[j] / T), (j, 1, n))
+    return Derivation(
+        id="log-softmax-stable-form",
+        title="Log-softmax is evaluated after shifting the logits by their maximum",
+        section="stable-forms",
+        context=Context(),
+        remarks=(
+            "divsym evaluates the last line with c = max_j z_j; the log of the sum, whose "
+            "largest term is 1, is evaluated as log1p of the other terms.",
+        ),
+        steps=(
+            Step(definitions.log_softmax(z, T), "the log of the softmax, eq. (1)"),
+            Step(z[i] / T - log(total), "log(a/b) = log a − log b and log exp x = x"),
+            Step(
+                shifted - log(Mul(exp(-c / T), total, evaluate=False)),
+                "add and subtract c/T, and c/T = −log exp(−c/T)",
+            ),
+            Step(
+                shifted - log(Sum(Mul(exp(z[j] / T), exp(-c / T), evaluate=False), (j, 1, n))),
+                "move the constant factor into the sum",
+            ),
+            Step(
+                shifted - log(Sum(exp((z[j] - c) / T), (j, 1, n))),
+                "exp(a)·exp(b) = exp(a + b)",
+                rules=(combine_exponentials,),
+            ),
+        ),
+    )
+
+
+def kl_nonnegative_terms() -> Derivation:
+    """``D_KL(P ‖ Q) = Σ p_i (r_i − 1 − log r_i)``, ``r_i = q_i/p_i``, then in ``d = r − 1``."""
+    r = q[i] / p[i]
+    terms = Sum(p[i] * (r - 1 - log(r)), (i, 1, n))
+    return Derivation(
+        id="kl-nonnegative-terms",
+        title="KL divergence as a sum of nonnegative terms",
+        section="stable-forms",
+        context=Context(distributions=(p, q)),
+        remarks=(
+            "Each term p(r − 1 − log r) is ≥ 0 (x − 1 − log x ≥ 0), so no cancellation occurs "
+            "when P and Q are close; d − log(1 + d) is evaluated by a kernel that is accurate "
+            "for small d. The equality uses Σp = Σq = 1.",
+        ),
+        steps=(
+            Step(KLDivergence(p, q), "the KL divergence of Q from P"),
+            Step(
+                definitions.kl_divergence(p, q),
+                "definition: D_KL(P ‖ Q) = Σ p log(p/q)",
+                rules=(unfold_definitions,),
+            ),
+            Step(
+                terms,
+                "add Σ q_i − Σ p_i = 1 − 1 = 0 and write log(p/q) = −log(q/p)",
+            ),
+            Step(
+                Sum(p[i] * XMinusLog1p((q[i] - p[i]) / p[i]), (i, 1, n)),
+                "with d = r − 1 = (q − p)/p: r − 1 − log r = d − log(1 + d)",
+                rules=(fold_x_minus_log1p,),
+            ),
+        ),
+    )
+
+
+def jsd_stable_form() -> Derivation:
+    """``JSD = ½ Σ [p (m/p − 1 − log(m/p)) + q (m/q − 1 − log(m/q))]``, ``m = (p + q)/2``."""
+    m = (p[i] + q[i]) / 2
+    half = Rational(1, 2)
+    terms = half * Sum(
+        p[i] * (m / p[i] - 1 - log(m / p[i])) + q[i] * (m / q[i] - 1 - log(m / q[i])),
+        (i, 1, n),
+    )
+    return Derivation(
+        id="jsd-stable-form",
+        title="Jensen–Shannon divergence as a sum of nonnegative terms in p and q",
+        section="stable-forms",
+        context=Context(distributions=(p, q)),
+        remarks=(
+            "The added terms (m − p) + (m − q) cancel class by class, so this form equals the "
+            "definition even for unnormalised inputs. With m/p − 1 = (q − p)/(2p) and "
+            "m/q − 1 = (p − q)/(2q) the mixture m is never formed.",
+        ),
+        steps=(
+            Step(JSDivergence(p, q), "the Jensen–Shannon divergence"),
+            Step(
+                definitions.js_divergence(p, q),
+                "definition: ½ D_KL(P ‖ M) + ½ D_KL(Q ‖ M) with M = (P + Q)/2, as one Sum",
+                rules=(unfold_definitions,),
+            ),
+            Step(terms, "add ½[(m − p) + (m − q)] = 0 to each term; log(p/m) = −log(m/p)"),
+            Step(
+                half
+                * Sum(
+                    p[i] * XMinusLog1p((q[i] - p[i]) / (2 * p[i]))
+                    + q[i] * XMinusLog1p((p[i] - q[i]) / (2 * q[i])),
+                    (i, 1, n),
+                ),
+                "with d = m/p − 1 = (q − p)/(2p) and e = m/q − 1 = (p − q)/(2q)",
+                rules=(fold_x_minus_log1p,),
+            ),
+        ),
+    )

@@ -1,0 +1,119 @@
+"""Array nodes: the SymPy functions that code generation prints as NumPy/SciPy calls.
+
+Each node is an ordinary SymPy ``Function`` that names a primitive with a well-defined
+meaning and a rewrite back to ``log``/``exp``/``Sum`` (``expr.rewrite(log)``), so that a
+derivation stays readable and a test can map generated code back to the definition.
+
+- :class:`ClassSum`, :class:`ClassMax`: reductions over the class axis (kept as a length-1
+  axis, so that they broadcast against the per-class arrays).
+- :class:`AtLabels`: the entry of each distribution at its integer label.
+- :class:`XLogY`, :class:`RelEntr`: ``x·log y`` and ``x·log(x/y)`` with ``0·log 0 = 0``.
+- :class:`LogSumExp`: ``log Σ_j exp(x_j)`` over the class axis, evaluated without overflow and
+  to full relative precision when one term dominates.
+- :class:`XMinusLog1p`: ``x − log(1 + x)`` (``= r − 1 − log r`` with ``r = 1 + x``), the
+  nonnegative summand of the stable KL and Jensen–Shannon forms, accurate when ``x ≈ 0``.
+- :class:`WeightedXMinusLog1p`: ``w·(x − log(1 + x))`` with ``0·(…) = 0``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sympy import Expr, Function, Sum, exp, log
+
+__all__ = [
+    "AtLabels",
+    "ClassMax",
+    "ClassSum",
+    "LogSumExp",
+    "RelEntr",
+    "WeightedXMinusLog1p",
+    "XLogY",
+    "XMinusLog1p",
+]
+
+
+class ClassSum(Function):
+    """``Σ_i f_i`` written as a reduction of the array ``f`` over the class axis."""
+
+    nargs = 2  # (array expression, axis)
+
+
+class ClassMax(Function):
+    """``max_i f_i`` over the class axis: the shift ``c`` of the stable softmax forms."""
+
+    nargs = 2  # (array expression, axis)
+
+
+class AtLabels(Function):
+    """``q_y``: the entry of each distribution ``q`` at its integer label ``y``."""
+
+    nargs = 3  # (array, labels, axis)
+
+
+class XLogY(Function):
+    """``x·log y`` with ``0·log y = 0`` (also for ``y = 0``), as ``scipy.special.xlogy``."""
+
+    nargs = 2
+
+    def _eval_rewrite_as_log(self, x: Expr, y: Expr, **kwargs: Any) -> Expr:
+        return x * log(y)  # type: ignore[no-any-return]
+
+
+class RelEntr(Function):
+    """``x·log(x/y)`` with ``0·log(0/y) = 0``, ``x·log(x/0) = inf`` (``scipy.special.rel_entr``)."""
+
+    nargs = 2
+
+    def _eval_rewrite_as_log(self, x: Expr, y: Expr, **kwargs: Any) -> Expr:
+        return x * log(x / y)  # type: ignore[no-any-return]
+
+
+class LogSumExp(Function):
+    """``log Σ_j exp(x_j)`` over the class axis (arguments: array expression, axis)."""
+
+    nargs = 2
+
+    def _eval_rewrite_as_log(self, x: Expr, axis: Expr, **kwargs: Any) -> Expr:
+        return log(ClassSum(exp(x), axis))  # type: ignore[no-any-return]
+
+
+class XMinusLog1p(Function):
+    """``x − log(1 + x)``: nonnegative for ``x > −1``, ``≈ x²/2`` near 0.
+
+    Written ``r − 1 − log r`` with ``r = 1 + x`` it is the summand of Gibbs' inequality. The
+    symbolic node unfolds with ``rewrite(log)``; numerically it is evaluated by
+    :func:`divsym.numeric.kernels.weighted_x_minus_log1p` without the cancellation of
+    ``x − log1p(x)`` for small ``x``.
+    """
+
+    nargs = 1
+
+    def _eval_rewrite_as_log(self, x: Expr, **kwargs: Any) -> Expr:
+        return x - log(1 + x)  # type: ignore[no-any-return]
+
+    def _eval_evalf(self, prec: int) -> Expr:
+        return self.rewrite(log)._eval_evalf(prec)  # type: ignore[no-any-return]
+
+    def _latex(self, printer: Any, exp: Any = None) -> str:
+        x = printer._print(self.args[0])
+        tex = rf"\left({x} - \log\left(1 + {x}\right)\right)"
+        return f"{tex}^{{{printer._print(exp)}}}" if exp is not None else tex
+
+    def _eval_is_nonnegative(self) -> bool | None:
+        x = self.args[0]
+        return True if (x + 1).is_positive else None
+
+
+class WeightedXMinusLog1p(Function):
+    """``w·(x − log(1 + x))``, and ``0`` wherever ``w = 0`` (even if ``x`` is not finite)."""
+
+    nargs = 2
+
+    def _eval_rewrite_as_log(self, w: Expr, x: Expr, **kwargs: Any) -> Expr:
+        return w * XMinusLog1p(x).rewrite(log)  # type: ignore[no-any-return]
+
+
+def unfold_sum(node: ClassSum, entries: dict[Expr, Expr], index: Expr, classes: Expr) -> Expr:
+    """``ClassSum(f)`` back as ``Sum(f_i, (index, 1, classes))``, arrays replaced by entries."""
+    return Sum(node.args[0].xreplace(entries), (index, 1, classes))
