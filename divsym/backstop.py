@@ -72,7 +72,7 @@ def _doit_keeping_limits(expr: Basic) -> Basic:
     args = [_doit_keeping_limits(a) for a in expr.args]
     rebuilt = expr.func(*args)
     if isinstance(rebuilt, (Sum, Product, Derivative)):
-        return _doit_keeping_limits(rebuilt.doit(deep=False))
+        return rebuilt.doit(deep=False)  # type: ignore[no-any-return]
     return rebuilt
 
 
@@ -139,6 +139,13 @@ def sample_point(
             values[atom] = _value(atom.base, rng, context, classes)
         else:
             values[atom] = _value(atom, rng, context, classes)
+    # Entries that appear only once a label or a Sum's bound is an integer (``d[j]`` in
+    # ``Σ_{j=m+1}^{n}``) get values too: every entry 1..classes of such a base.
+    symbolic = {a.base for a in atoms if isinstance(a, Indexed) and not a.indices[0].is_Integer}
+    for base in sorted(symbolic - set(context.distributions), key=str):
+        for index in range(1, classes + 1):
+            if base[index] not in values:
+                values[base[index]] = _value(base, rng, context, classes)
     return values
 
 

@@ -9,6 +9,7 @@ applies only when the limits it creates exist and are finite (see :func:`finite_
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sympy import (
     Add,
@@ -31,12 +32,14 @@ from sympy import (
     piecewise_fold,
 )
 from sympy.core.relational import Relational
+from sympy.printing.latex import LatexPrinter
 
 from divsym.context import Context
 from divsym.rules import Rule
 
 __all__ = [
     "CALCULUS_RULES",
+    "CommutativeLimit",
     "collapse_kronecker_sums",
     "differentiate",
     "evaluate_limits",
@@ -53,6 +56,23 @@ __all__ = [
     "sum_of_constant",
     "u",
 ]
+
+
+class CommutativeLimit(Limit):
+    """``lim_{x → x0} f``, a ``Limit`` that commutes in products when ``f`` does.
+
+    SymPy leaves ``Limit(...).is_commutative`` undecided, so ``Mul`` keeps Limits in the order
+    they were written and ``a·b ≠ b·a``; every limit in divsym is built from this class so
+    that products of limits compare equal whatever their order. It prints as ``Limit``.
+    """
+
+    def _eval_is_commutative(self) -> bool | None:
+        return self.args[0].is_commutative  # type: ignore[no-any-return]
+
+    def _latex(self, printer: LatexPrinter, exp: Any = None) -> str:
+        tex: str = printer._print_Limit(self)
+        return rf"\left({tex}\right)^{{{printer._print(exp)}}}" if exp is not None else tex
+
 
 #: The reciprocal temperature ``u = 1/T``: ``T → ∞`` becomes ``u → 0⁺``.
 u = Symbol("u", positive=True)
@@ -204,7 +224,18 @@ def _resolve_piecewise(expr: Expr, context: Context) -> Expr:
     return _replace(expr, Sum, resolve)
 
 
+_BINDERS = (Sum, Limit, Derivative)
+
+
 def _fold_piecewise(expr: Expr, context: Context) -> Expr:
+    # SymPy's piecewise_fold also pulls a Piecewise out of a Sum or a Limit, which is wrong
+    # when its condition involves the bound variable: fold only between binders.
+    if not expr.has(Piecewise):
+        return expr
+    if isinstance(expr, _BINDERS):
+        return expr.func(_fold_piecewise(expr.args[0], context), *expr.args[1:])  # type: ignore[no-any-return]
+    if expr.has(*_BINDERS):
+        return expr.func(*(_fold_piecewise(a, context) for a in expr.args))  # type: ignore[no-any-return]
     return piecewise_fold(expr)  # type: ignore[no-any-return]
 
 
@@ -276,7 +307,7 @@ def _reciprocal_temperature(expr: Expr, context: Context) -> Expr:
         f, x, x0, _ = _limit_args(lim)
         if x0 is not oo or not x.is_positive or u in f.free_symbols:
             return lim
-        return Limit(f.xreplace({x: 1 / u}), u, 0, "+")
+        return CommutativeLimit(f.xreplace({x: 1 / u}), u, 0, "+")
 
     return _replace(expr, Limit, substitute)
 
@@ -288,12 +319,12 @@ def _through_algebra(lim: Limit) -> Expr:
         parts = [finite_limit(a, x, x0, direction) for a in f.args]
         if any(part is None for part in parts):
             return lim
-        return f.func(*(Limit(a, x, x0, direction) for a in f.args))  # type: ignore[no-any-return]
+        return f.func(*(CommutativeLimit(a, x, x0, direction) for a in f.args))  # type: ignore[no-any-return]
     if isinstance(f, Pow) and x not in f.exp.free_symbols and f.exp.is_integer:
         base = finite_limit(f.base, x, x0, direction)
         if base is None or (f.exp.is_negative and _nonzero(base) is not True):
             return lim
-        return Limit(f.base, x, x0, direction) ** f.exp  # type: ignore[no-any-return]
+        return CommutativeLimit(f.base, x, x0, direction) ** f.exp  # type: ignore[no-any-return]
     return lim
 
 
@@ -303,6 +334,11 @@ def _limit_laws(expr: Expr, context: Context) -> Expr:
         previous, expr = expr, _replace(expr, Limit, _through_algebra)
         expr = _replace(expr, Limit, _constant_limit)
     return expr
+
+
+def _limit_of(f: Expr, x: Symbol, x0: Expr, direction: str) -> Expr:
+    """``Limit(f, x, x0)``, or ``f`` itself when it does not depend on ``x``."""
+    return CommutativeLimit(f, x, x0, direction) if x in f.free_symbols else f
 
 
 def _constant_limit(lim: Limit) -> Expr:
@@ -315,7 +351,7 @@ def _through_sum(expr: Expr, context: Context) -> Expr:
         f, x, x0, direction = _limit_args(lim)
         if not isinstance(f, Sum) or finite_limit(f, x, x0, direction) is None:
             return lim
-        return Sum(Limit(f.function, x, x0, direction), *f.limits)
+        return Sum(_limit_of(f.function, x, x0, direction), *f.limits)
 
     return _replace(expr, Limit, through)
 
@@ -325,7 +361,7 @@ def _through_piecewise(expr: Expr, context: Context) -> Expr:
         f, x, x0, direction = _limit_args(lim)
         if not isinstance(f, Piecewise) or finite_limit(f, x, x0, direction) is None:
             return lim
-        return Piecewise(*((Limit(e, x, x0, direction), c) for e, c in f.args))  # type: ignore[no-any-return]
+        return Piecewise(*((_limit_of(e, x, x0, direction), c) for e, c in f.args))  # type: ignore[no-any-return]
 
     return _replace(expr, Limit, through)
 

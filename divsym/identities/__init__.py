@@ -6,6 +6,13 @@ from collections.abc import Callable
 
 from divsym.derivation import Derivation
 from divsym.identities.cross_entropy_kl import cross_entropy_decomposition
+from divsym.identities.softmax import (
+    softmax_jacobian,
+    softmax_normalisation,
+    softmax_shift_invariance,
+    softmax_temperature_entropy,
+)
+from divsym.identities.softmax_limits import softmax_high_temperature, softmax_low_temperature
 from divsym.identities.stable_forms import (
     jsd_stable_form,
     kl_nonnegative_terms,
@@ -24,6 +31,12 @@ FACTORIES: tuple[Callable[[], Derivation], ...] = (
     log_softmax_stable_form,
     kl_nonnegative_terms,
     jsd_stable_form,
+    softmax_normalisation,
+    softmax_temperature_entropy,
+    softmax_shift_invariance,
+    softmax_high_temperature,
+    softmax_low_temperature,
+    softmax_jacobian,
 )
 
 _SECTION_ORDER = {section.id: position for position, section in enumerate(SECTIONS)}
