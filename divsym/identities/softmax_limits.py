@@ -11,6 +11,8 @@ from sympy import IndexedBase, Mul, Piecewise, Pow, Sum, Symbol, exp, oo
 
 from divsym.calculus_rules import (
     CommutativeLimit as Limit,
+)
+from divsym.calculus_rules import (
     evaluate_limits,
     factor_common_terms,
     fold_piecewise,
