@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from sympy import Expr
 
 from divsym.context import Context
+from divsym.discrete_rules import log_content
 from divsym.rules import (
     Rule,
     canonical_indices,
@@ -27,6 +28,7 @@ __all__ = ["CANONICAL_PIPELINE", "apply_rules", "canonical_form"]
 #: The rules, in the order the normaliser applies them; it repeats them to a fixed point.
 CANONICAL_PIPELINE: tuple[Rule, ...] = (
     unfold_definitions,
+    log_content,
     expand_logs,
     expand_summands,
     split_sums,

@@ -6,6 +6,13 @@ from collections.abc import Callable
 
 from divsym.derivation import Derivation
 from divsym.identities.cross_entropy_kl import cross_entropy_decomposition
+from divsym.identities.gibbs import gibbs_inequality, gibbs_lemma
+from divsym.identities.information import (
+    cross_entropy_expectation,
+    entropy_expected_information,
+    kl_forms,
+)
+from divsym.identities.jensen_shannon import jsd_bounds, jsd_symmetry
 from divsym.identities.softmax import (
     softmax_jacobian,
     softmax_normalisation,
@@ -37,6 +44,13 @@ FACTORIES: tuple[Callable[[], Derivation], ...] = (
     softmax_high_temperature,
     softmax_low_temperature,
     softmax_jacobian,
+    entropy_expected_information,
+    cross_entropy_expectation,
+    kl_forms,
+    jsd_symmetry,
+    gibbs_lemma,
+    gibbs_inequality,
+    jsd_bounds,
 )
 
 _SECTION_ORDER = {section.id: position for position, section in enumerate(SECTIONS)}

@@ -1,0 +1,80 @@
+"""Beyond the lecture: Gibbs' inequality ``D_KL(P ‖ Q) ≥ 0`` and the lemma it rests on.
+
+The lemma ``G(x) = x − 1 − log x ≥ 0`` (``x > 0``) is derived as ``0 ≤ ∫_0^1 … ds = G(x)``
+with an integrand that is visibly nonnegative; the inequality then writes ``D_KL`` as
+``Σ p_i G(q_i/p_i)``, a sum of terms that are nonnegative by that lemma.
+"""
+
+from __future__ import annotations
+
+from sympy import S, Sum, Symbol, log
+
+from divsym.context import Context
+from divsym.derivation import Derivation, Relation, Step
+from divsym.lemmas import GibbsTerm, UnitIntegral
+from divsym.notation import i, n, p, q
+from divsym.quantities import KLDivergence
+from divsym.rules import unfold_definitions
+
+__all__ = ["gibbs_inequality", "gibbs_lemma", "x"]
+
+#: The lemma's variable: any positive real number.
+x = Symbol("x", positive=True)
+_s = Symbol("s", positive=True)
+
+
+def gibbs_lemma() -> Derivation:
+    """``0 ≤ ∫_0^1 s (x−1)² / (1 + s(x−1)) ds = x − 1 − log x = G(x)`` for ``x > 0``."""
+    return Derivation(
+        id="gibbs-lemma",
+        title="Lemma: x - 1 - log x >= 0 for x > 0",
+        context=Context(),
+        section="inequalities",
+        steps=(
+            Step(S.Zero, "the lemma behind Gibbs' inequality, for any x > 0"),
+            Step(
+                UnitIntegral(_s * (x - 1) ** 2 / (1 + _s * (x - 1)), _s),
+                "the integrand is nonnegative for 0 < s < 1: s ≥ 0, (x − 1)² ≥ 0 and the "
+                "denominator 1 + s(x − 1) = (1 − s) + s x is positive",
+                relation=Relation.LE,
+            ),
+            Step(
+                x - 1 - log(x),
+                "evaluate the integral: it is x − 1 − log x (SymPy's antiderivative, cancelled; "
+                "the substitution t = 1 + s(x − 1) turns it into ∫_1^x (1 − 1/t) dt)",
+            ),
+            Step(GibbsTerm(x), "the Gibbs term G(x) = x − 1 − log x"),
+        ),
+    )
+
+
+def gibbs_inequality() -> Derivation:
+    """``D_KL(P‖Q) = -Σ p log(q/p) = Σ p (q/p − 1 − log(q/p)) = Σ p G(q/p) ≥ 0``."""
+    return Derivation(
+        id="gibbs-inequality",
+        title="Gibbs' inequality: the KL divergence is nonnegative",
+        context=Context(distributions=(p, q)),
+        section="inequalities",
+        steps=(
+            Step(KLDivergence(p, q), "the KL divergence of normalised distributions P and Q"),
+            Step(
+                Sum(p[i] * log(p[i] / q[i]), (i, 1, n)),
+                "definition",
+                rules=(unfold_definitions,),
+            ),
+            Step(-Sum(p[i] * log(q[i] / p[i]), (i, 1, n)), "log(p/q) = -log(q/p)"),
+            Step(
+                Sum(p[i] * (q[i] / p[i] - 1 - log(q[i] / p[i])), (i, 1, n)),
+                "add Σ q_i − Σ p_i = 1 − 1 = 0 (both distributions are normalised)",
+            ),
+            Step(
+                Sum(p[i] * GibbsTerm(q[i] / p[i]), (i, 1, n)),
+                "each summand is p_i G(q_i/p_i) with G(x) = x − 1 − log x",
+            ),
+            Step(
+                S.Zero,
+                "p_i > 0 and G(q_i/p_i) ≥ 0 by the lemma (gibbs-lemma): a sum of nonnegative terms",
+                relation=Relation.GE,
+            ),
+        ),
+    )

@@ -1,0 +1,128 @@
+"""Lecture section "Information": entropy, cross-entropy and KL divergence as expectations.
+
+The lecture defines information in bits, ``I(E) = -log_2 p(E)``, and then writes
+``H(X) = E(I(X)) = -Σ p log p`` with the natural log. Both cannot hold at once: the two sides
+differ by the factor ``log 2`` (nats per bit). Each derivation here keeps the base visible and
+proves the corrected statement, ``H = log 2 · E[I]`` in nats (equivalently ``H = E[I]`` in bits).
+"""
+
+from __future__ import annotations
+
+from sympy import Add, Mul, Sum, log
+
+from divsym.context import Context
+from divsym.derivation import Derivation, Step
+from divsym.information_nodes import Expectation, Information, Log2
+from divsym.notation import i, n, p, q
+from divsym.quantities import CrossEntropy, Entropy, KLDivergence
+from divsym.rules import unfold_definitions
+
+__all__ = ["cross_entropy_expectation", "entropy_expected_information", "kl_forms"]
+
+_BASE_REMARK = (
+    "The lecture defines information in bits, I(E) = -log_2 p(E), but writes {what} with the "
+    "natural log; read literally, its first equality is off by the factor log 2 (nats per "
+    "bit). Proved here: {corrected}, i.e. the lecture's equality holds when both sides use "
+    "the same base."
+)
+
+
+def entropy_expected_information() -> Derivation:
+    """``H(P) = log 2 · E_P[I_P(x_i)] = log 2 · (-Σ p_i log_2 p_i) = -Σ p_i log p_i``."""
+    return Derivation(
+        id="entropy-expected-information",
+        title="Entropy is the expected information",
+        context=Context(distributions=(p,)),
+        section="information",
+        remarks=(
+            _BASE_REMARK.format(
+                what="H(X) = -Σ p(x_i) log p(x_i)",
+                corrected="H(X) = log 2 · E[I(X)] in nats",
+            ),
+        ),
+        steps=(
+            Step(Entropy(p), "the entropy of the random variable X with distribution P"),
+            Step(
+                Mul(log(2), Expectation(p, Information(p, i)), evaluate=False),
+                "the lecture's H(X) = E(I(X)), with the information I in bits and H in nats: "
+                "one bit is log 2 nats",
+            ),
+            Step(
+                Mul(log(2), -Sum(p[i] * Log2(p[i]), (i, 1, n)), evaluate=False),
+                "information of an event, I(E) = -log_2 p(E), averaged with the weights p(x_i)",
+                rules=(unfold_definitions,),
+            ),
+            Step(
+                -Sum(p[i] * log(p[i]), (i, 1, n)),
+                "change of base, log_2 x = log x / log 2: the factor log 2 cancels",
+            ),
+        ),
+    )
+
+
+def cross_entropy_expectation() -> Derivation:
+    """``H(P, Q) = log 2 · E_P[I_Q(x_i)] = E_P[-log q_i] = -Σ p_i log q_i``."""
+    return Derivation(
+        id="cross-entropy-expectation",
+        title="Cross-entropy is the expected information under the model",
+        context=Context(distributions=(p, q)),
+        section="information",
+        remarks=(
+            _BASE_REMARK.format(
+                what="H(P, Q) = E_P(-log q(x)) = -Σ p(x) log q(x)",
+                corrected="H(P, Q) = log 2 · E_P[I(Q)] in nats",
+            ),
+        ),
+        steps=(
+            Step(CrossEntropy(p, q), "the cross-entropy of Q relative to P"),
+            Step(
+                Mul(log(2), Expectation(p, Information(q, i)), evaluate=False),
+                "the lecture's H(P, Q) = E_P(I(Q)), with I in bits and H in nats (factor log 2)",
+            ),
+            Step(
+                Expectation(p, -log(q[i])),
+                "I_Q(x_i) = -log_2 q(x_i) = -log q(x_i) / log 2: the lecture's E_P(-log q(x))",
+            ),
+            Step(
+                -Sum(p[i] * log(q[i]), (i, 1, n)),
+                "the expectation under P is the sum weighted by p(x)",
+                rules=(unfold_definitions,),
+            ),
+        ),
+    )
+
+
+def kl_forms() -> Derivation:
+    """``D_KL(P‖Q) = log 2 · E_P[I_Q − I_P] = Σ p log(p/q) = -Σ p log(q/p)``."""
+    return Derivation(
+        id="kl-forms",
+        title="The three forms of the KL divergence",
+        context=Context(distributions=(p, q)),
+        section="information",
+        remarks=(
+            _BASE_REMARK.format(
+                what="D_KL(P ‖ Q) = Σ p(x) log(p(x)/q(x))",
+                corrected="D_KL(P ‖ Q) = log 2 · E_P[I(Q) - I(P)] in nats",
+            ),
+        ),
+        steps=(
+            Step(KLDivergence(p, q), "the KL divergence of the model Q from the data P"),
+            Step(
+                Mul(
+                    log(2),
+                    Expectation(p, Add(Information(q, i), -Information(p, i), evaluate=False)),
+                    evaluate=False,
+                ),
+                "the lecture's E_P(I(Q) - I(P)): the information Q assigns, less that P "
+                "assigns, averaged under P (I in bits, D_KL in nats: factor log 2)",
+            ),
+            Step(
+                Sum(p[i] * log(p[i] / q[i]), (i, 1, n)),
+                "I_Q - I_P = (log p - log q)/log 2 = log(p/q)/log 2; the factor log 2 cancels",
+            ),
+            Step(
+                -Sum(p[i] * log(q[i] / p[i]), (i, 1, n)),
+                "log(p/q) = -log(q/p)",
+            ),
+        ),
+    )
