@@ -7,7 +7,9 @@ definition with ``doit()``, samples exact rational points that satisfy the deriv
 Calculus nodes are handled without SymPy's symbolic ``limit``:
 
 - a ``Derivative`` is evaluated by differentiating the *instantiated* expression (every Sum
-  written out for the concrete ``n``) before any number is substituted;
+  written out for the concrete ``n``) before any number is substituted; the (large) result
+  is evaluated by a compiled mpmath function with common subexpressions computed once, at
+  twice the backstop's digits, when the point has no integer labels;
 - a ``Limit`` is kept through instantiation; once every other symbol has its value, its argument
   ``f`` is evaluated at two points approaching the limit point ``x0`` — ``x0 ± 10^-40`` and
   ``x0 ± 10^-80`` (``±10^40`` and ``±10^80`` for ``x0 = ±∞``) — and the two values must agree
@@ -20,8 +22,12 @@ Calculus nodes are handled without SymPy's symbolic ``limit``:
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
+import mpmath
 from sympy import (
     Basic,
     Derivative,
@@ -35,7 +41,9 @@ from sympy import (
     Rational,
     Sum,
     Symbol,
+    lambdify,
     oo,
+    sympify,
 )
 
 from divsym.context import Context
@@ -76,16 +84,35 @@ def _doit_keeping_limits(expr: Basic) -> Basic:
     return rebuilt
 
 
+#: Instantiated expressions: a step's expression is instantiated as the right side of one
+#: check and the left side of the next; the result depends only on this key.
+_INSTANCES: dict[tuple[object, ...], Expr] = {}
+_MAX_INSTANCES = 512
+
+
+def _context_key(context: Context) -> tuple[object, ...]:
+    ranges = tuple(sorted(context.ranges.items(), key=lambda item: str(item[0])))
+    return (context.classes, context.distributions, context.labels, ranges)
+
+
 def instantiate(expr: Expr, context: Context, classes: int) -> Expr:
     """``expr`` with the number of classes set to ``classes`` and every Sum written out.
 
     Derivatives are taken on the written-out expression; Limits are kept (see the module
     docstring) and evaluated numerically once the point is known.
     """
+    key = (expr, classes, *_context_key(context))
+    if key in _INSTANCES:
+        return _INSTANCES[key]
     concrete = unfold_definitions(expr.subs(context.classes, classes), context)
-    if not concrete.has(Limit):
-        return concrete.doit()  # type: ignore[no-any-return]
-    return _doit_keeping_limits(concrete)  # type: ignore[return-value]
+    if concrete.has(Limit):
+        result: Expr = _doit_keeping_limits(concrete)  # type: ignore[assignment]
+    else:
+        result = concrete.doit()
+    if len(_INSTANCES) >= _MAX_INSTANCES:
+        _INSTANCES.clear()
+    _INSTANCES[key] = result
+    return result
 
 
 def _rational(rng: random.Random, low: float, high: float) -> Rational:
@@ -213,6 +240,32 @@ def _agrees(a: Expr, b: Expr, relation: Relation) -> bool:
     return bool(abs(a - b) <= slack)
 
 
+@lru_cache(maxsize=128)
+def _compiled(expr: Expr, keys: tuple[Basic, ...]) -> Callable[..., Any]:
+    return lambdify(keys, expr, modules="mpmath", cse=True)  # type: ignore[no-any-return]
+
+
+def _evaluate_compiled(expr: Expr, values: dict[Basic, Expr]) -> Expr:
+    """``expr`` at ``values`` by a compiled mpmath function, at twice the backstop's digits.
+
+    Used for the large expressions a Derivative expands into, where ``evalf`` would evaluate
+    the same subexpressions over and over; common subexpressions are computed once. Only for
+    points without integer values (labels change the expression's structure).
+    """
+    function = _compiled(expr, tuple(values))
+    with mpmath.workdps(2 * BACKSTOP_DIGITS):
+        result = function(*(mpmath.mpf(v.p) / v.q for v in values.values()))  # type: ignore[attr-defined]
+    if isinstance(result, mpmath.mpc):
+        return sympify(result)  # type: ignore[no-any-return]
+    return Float(result, BACKSTOP_DIGITS)
+
+
+def _compilable(values: dict[Basic, Expr]) -> bool:
+    return all(
+        v.is_Rational and not (isinstance(k, Symbol) and v.is_Integer) for k, v in values.items()
+    )
+
+
 def numeric_check(
     previous: Expr,
     current: Expr,
@@ -227,9 +280,13 @@ def numeric_check(
     try:
         left = instantiate(previous, context, classes)
         right = instantiate(current, context, classes)
+        compile_ = previous.has(Derivative) or current.has(Derivative)
         for _ in range(points):
             values = sample_point((left, right), context, classes, rng)
-            a, b = _evaluate(left, values), _evaluate(right, values)
+            if compile_ and _compilable(values):
+                a, b = _evaluate_compiled(left, values), _evaluate_compiled(right, values)
+            else:
+                a, b = _evaluate(left, values), _evaluate(right, values)
             if not _agrees(a, b, relation):
                 return BackstopResult(
                     False,
