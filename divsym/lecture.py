@@ -56,6 +56,7 @@ EQUATIONS: tuple[LectureEquation, ...] = (
         "softmax",
         r"q_i = \frac{\exp(z_i/T)}{\sum_j \exp(z_j/T)} \quad (1)",
         "softmax-normalisation",
+        1,
     ),
     LectureEquation(
         "iid-factorisation",
