@@ -1,59 +1,301 @@
-"""The public array functions, each generated with ``lambdify`` from its definition.
+"""The public array functions, each generated with ``lambdify`` from a proved form.
 
-The formulas are not written here: each function is ``generate(definition)``, validated.
+No formula is written here. Each function is ``generate(expression)`` where the expression is
+either a definition of :mod:`divsym.definitions` or the last line of a derivation of
+:mod:`divsym.identities.stable_forms` (proved equal to the definition, status ``proved``),
+divided by ``log(base)`` for the base of the logarithm. The generated function runs over row
+blocks (:mod:`divsym.numeric.blocks`) after cheap per-block validation.
+
+Conventions: natural log unless ``base``; the classes lie along ``axis`` (default: the last),
+the other axes are kept and broadcast like NumPy; inputs are never renormalised; float32 in
+gives float32 out; ``0·log 0 = 0``; ``D_KL(P ‖ Q) = +inf`` where ``q_i = 0 < p_i``; labels are
+0-based class indices.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sympy import Symbol
+from sympy import Expr, Symbol, log, sqrt
 
 from divsym import definitions
-from divsym.notation import p, q
+from divsym.identities.stable_forms import (
+    jsd_stable_form,
+    kl_nonnegative_terms,
+    log_softmax_stable_form,
+    softmax_stable_form,
+)
+from divsym.notation import T, c, i, p, q, z
+from divsym.numeric.blocks import from_rows, run_rows, to_rows
 from divsym.numeric.codegen import generate
-from divsym.numeric.validation import as_probabilities, broadcast
+from divsym.numeric.validation import (
+    as_float_array,
+    as_labels,
+    as_probabilities,
+    check_axis,
+    check_logits,
+    log_base,
+    logits_ok,
+    normalised_tolerance,
+    positive_scalar,
+    probabilities_ok,
+)
 
-__all__ = ["cross_entropy", "entropy", "kl_divergence"]
+__all__ = [
+    "FORMS",
+    "cross_entropy",
+    "entropy",
+    "js_distance",
+    "js_divergence",
+    "kl_divergence",
+    "log_softmax",
+    "nll",
+    "softmax",
+]
 
-_P, _Q = Symbol("p"), Symbol("q")
+_Z, _P, _Q, _LABELS = Symbol("z"), Symbol("p"), Symbol("q"), Symbol("labels")
+#: The base of the logarithm, an argument of every generated reduction.
+BASE = Symbol("base", positive=True)
+#: The label of a data point in the NLL definition.
+LABEL = Symbol("y", integer=True, nonnegative=True)
 
-_entropy = generate(definitions.entropy(p), {p: _P})
-_cross_entropy = generate(definitions.cross_entropy(p, q), {p: _P, q: _Q})
-_kl_divergence = generate(definitions.kl_divergence(p, q), {p: _P, q: _Q})
+#: The expression each public function is lambdified from (before the array rewrites).
+FORMS: dict[str, Expr] = {
+    "softmax": softmax_stable_form().end,
+    "log_softmax": log_softmax_stable_form().end,
+    "entropy": definitions.entropy(p) / log(BASE),
+    "cross_entropy": definitions.cross_entropy(p, q) / log(BASE),
+    "nll": definitions.nll(q, LABEL) / log(BASE),
+    "kl_divergence": kl_nonnegative_terms().end / log(BASE),
+    "js_divergence": jsd_stable_form().end / log(BASE),
+    # Unevaluated, so that SymPy does not split sqrt(x/2) into sqrt(2)·sqrt(x)/2 (one rounding).
+    "js_distance": sqrt(jsd_stable_form().end / log(BASE), evaluate=False),
+}
+
+_softmax = generate(FORMS["softmax"], {z: _Z}, [T], index=i, shifts={c: z})
+_log_softmax = generate(FORMS["log_softmax"], {z: _Z}, [T], index=i, shifts={c: z})
+_entropy = generate(FORMS["entropy"], {p: _P}, [BASE])
+_cross_entropy = generate(FORMS["cross_entropy"], {p: _P, q: _Q}, [BASE])
+_nll = generate(FORMS["nll"], {q: _Q}, [_LABELS, BASE], labels={LABEL: _LABELS})
+_kl_divergence = generate(FORMS["kl_divergence"], {p: _P, q: _Q}, [BASE])
+_js_divergence = generate(FORMS["js_divergence"], {p: _P, q: _Q}, [BASE])
+_js_distance = generate(FORMS["js_distance"], {p: _P, q: _Q}, [BASE])
 
 
-def _pair(p: ArrayLike, q: ArrayLike, axis: int) -> tuple[NDArray[Any], NDArray[Any]]:
-    return broadcast(("p", "q"), as_probabilities("p", p, axis), as_probabilities("q", q, axis))
+def _logits(function: Any, z: ArrayLike, T: float, axis: int) -> NDArray[np.floating[Any]]:
+    array = as_float_array("z", z)
+    ax = check_axis("z", array, axis)
+    temperature = positive_scalar("T", T)
+    rows = to_rows(array, ax)
+    with np.errstate(under="ignore"):
+        out = run_rows(
+            function,
+            [rows],
+            [temperature],
+            reduced=False,
+            dtype=array.dtype,
+            check=lambda blocks: logits_ok(blocks[0]),
+            diagnose=lambda: check_logits("z", array),
+        )
+    return from_rows(out, _batch(array, ax), ax, False)
 
 
-def entropy(p: ArrayLike, axis: int = -1) -> NDArray[np.floating[Any]]:
-    r"""Entropy ``H(P) = -Σ_i p_i log p_i`` in nats, over ``axis``; ``0·log 0 = 0``.
+def _batch(array: NDArray[Any], axis: int) -> tuple[int, ...]:
+    return tuple(s for k, s in enumerate(array.shape) if k != axis)
+
+
+def _distributions(
+    names: Sequence[str], values: Sequence[ArrayLike], axis: int
+) -> tuple[list[NDArray[Any]], int, tuple[int, ...], np.dtype[Any], list[NDArray[Any]]]:
+    """Broadcast distributions; the class axis must have the same length in each."""
+    arrays = [as_float_array(name, value) for name, value in zip(names, values, strict=True)]
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        described = " and ".join(
+            f"{n} of shape {a.shape}" for n, a in zip(names, arrays, strict=True)
+        )
+        raise ValueError(f"{described} do not broadcast") from None
+    ax = check_axis(names[0] if len(names) == 1 else "the broadcast inputs", np.empty(shape), axis)
+    classes = shape[ax]
+    for name, a in zip(names, arrays, strict=True):
+        own = ax - len(shape) + a.ndim
+        if own < 0 or a.shape[own] != classes:
+            length = a.shape[own] if own >= 0 else 1
+            raise ValueError(
+                f"{name} has {length} classes along axis {axis} but the inputs have {classes}"
+            )
+    dtype = np.result_type(*(a.dtype for a in arrays))
+    rows = [to_rows(np.broadcast_to(a.astype(dtype, copy=False), shape), ax) for a in arrays]
+    return rows, ax, tuple(s for k, s in enumerate(shape) if k != ax), dtype, arrays
+
+
+def _reduce(
+    function: Any,
+    names: Sequence[str],
+    values: Sequence[ArrayLike],
+    base: Any,
+    axis: int,
+) -> NDArray[np.floating[Any]]:
+    logb = log_base(base)
+    rows, ax, batch, dtype, originals = _distributions(names, values, axis)
+    tolerance = normalised_tolerance(dtype, rows[0].shape[-1])
+
+    def diagnose() -> None:
+        for name, original in zip(names, originals, strict=True):
+            as_probabilities(name, original, ax - len(batch) - 1)
+
+    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
+        out = run_rows(
+            function,
+            rows,
+            [logb],
+            reduced=True,
+            dtype=dtype,
+            check=lambda blocks: all(probabilities_ok(b, tolerance) for b in blocks),
+            diagnose=diagnose,
+        )
+    return from_rows(out, batch, ax, True)
+
+
+def softmax(z: ArrayLike, T: float = 1.0, axis: int = -1) -> NDArray[np.floating[Any]]:
+    r"""Softmax with temperature, lecture eq. (1): ``q_i = exp(z_i/T) / Σ_j exp(z_j/T)``.
+
+    Evaluated as ``exp((z_i − c)/T) / Σ_j exp((z_j − c)/T)`` with ``c = max_j z_j``
+    (derivation ``softmax-stable-form``): the shift comes before the division by ``T``, so no
+    ``exp`` overflows for any logits and temperature. Logits must be finite; ``T`` finite > 0.
+
+    >>> softmax([2.0, 1.0, 0.1], T=0.5).round(6)
+    array([0.863777, 0.1169  , 0.019323])
+    """
+    return _logits(_softmax, z, T, axis)
+
+
+def log_softmax(z: ArrayLike, T: float = 1.0, axis: int = -1) -> NDArray[np.floating[Any]]:
+    r"""Log-softmax: ``log q_i = z_i/T − log Σ_j exp(z_j/T)``.
+
+    Evaluated as ``(z_i − c)/T − log Σ_j exp((z_j − c)/T)``, ``c = max_j z_j`` (derivation
+    ``log-softmax-stable-form``), the log of the sum as ``log1p`` of the terms other than the
+    largest, so even the largest entry keeps full relative precision.
+
+    >>> log_softmax([1.0, 2.0, 3.0])
+    array([-2.40760596, -1.40760596, -0.40760596])
+    >>> log_softmax([1000.0, 0.0])  # no overflow; log q_1 = -log1p(e^-1000) rounds to 0
+    array([    0., -1000.])
+    """
+    return _logits(_log_softmax, z, T, axis)
+
+
+def entropy(p: ArrayLike, base: float | None = None, axis: int = -1) -> NDArray[np.floating[Any]]:
+    r"""Entropy ``H(P) = -Σ_i p_i log p_i`` over ``axis``; ``0·log 0 = 0``.
 
     >>> float(entropy([0.5, 0.5]))  # log 2
     0.6931471805599453
+    >>> float(entropy([0.25, 0.25, 0.25, 0.25], base=2))
+    2.0
     """
-    return np.asarray(_entropy(as_probabilities("p", p, axis), axis))
+    return _reduce(_entropy, ("p",), (p,), base, axis)
 
 
-def cross_entropy(p: ArrayLike, q: ArrayLike, axis: int = -1) -> NDArray[np.floating[Any]]:
-    r"""Cross-entropy ``H(P, Q) = -Σ_i p_i log q_i`` in nats, over ``axis``.
+def cross_entropy(
+    p: ArrayLike, q: ArrayLike, base: float | None = None, axis: int = -1
+) -> NDArray[np.floating[Any]]:
+    r"""Cross-entropy ``H(P, Q) = -Σ_i p_i log q_i``; ``+inf`` where ``q_i = 0 < p_i``.
 
     >>> float(cross_entropy([1.0, 0.0], [0.5, 0.5]))  # log 2
     0.6931471805599453
     """
-    return np.asarray(_cross_entropy(*_pair(p, q, axis), axis))
+    return _reduce(_cross_entropy, ("p", "q"), (p, q), base, axis)
 
 
-def kl_divergence(p: ArrayLike, q: ArrayLike, axis: int = -1) -> NDArray[np.floating[Any]]:
-    r"""KL divergence ``D_KL(P ‖ Q) = Σ_i p_i log(p_i/q_i)`` in nats.
+def kl_divergence(
+    p: ArrayLike, q: ArrayLike, base: float | None = None, axis: int = -1
+) -> NDArray[np.floating[Any]]:
+    r"""KL divergence ``D_KL(P ‖ Q) = Σ_i p_i log(p_i/q_i)``.
 
-    ``+inf`` where ``q_i = 0 < p_i``; ``0·log(0/q) = 0``.
-
+    Evaluated as ``Σ_i p_i (d_i − log(1 + d_i))`` with ``d_i = (q_i − p_i)/p_i``
+    (derivation ``kl-nonnegative-terms``, which uses ``Σp = Σq = 1``): every term is ≥ 0, so
+    the result is never negative and keeps full precision when ``Q`` is close to ``P``. ``+inf``
+    where ``q_i = 0 < p_i``; ``0`` contribution where ``p_i = 0``.
 
     >>> float(kl_divergence([0.5, 0.5], [0.5, 0.5]))
     0.0
+    >>> round(float(kl_divergence([0.5, 0.5], [0.9, 0.1], base=2)), 12)
+    0.736965594166
     """
-    return np.asarray(_kl_divergence(*_pair(p, q, axis), axis))
+    return _reduce(_kl_divergence, ("p", "q"), (p, q), base, axis)
+
+
+def js_divergence(
+    p: ArrayLike, q: ArrayLike, base: float | None = None, axis: int = -1
+) -> NDArray[np.floating[Any]]:
+    r"""Jensen–Shannon divergence ``½ D_KL(P ‖ M) + ½ D_KL(Q ‖ M)``, ``M = (P + Q)/2``.
+
+    Evaluated in ``p`` and ``q`` directly (derivation ``jsd-stable-form``) as
+    ``½ Σ_i [p_i (d_i − log(1 + d_i)) + q_i (e_i − log(1 + e_i))]`` with
+    ``d_i = (q_i − p_i)/(2p_i)``, ``e_i = (p_i − q_i)/(2q_i)``. Between 0 and ``log 2``.
+
+    >>> float(js_divergence([1.0, 0.0], [0.0, 1.0], base=2))
+    1.0
+    """
+    return _reduce(_js_divergence, ("p", "q"), (p, q), base, axis)
+
+
+def js_distance(
+    p: ArrayLike, q: ArrayLike, base: float | None = None, axis: int = -1
+) -> NDArray[np.floating[Any]]:
+    r"""Jensen–Shannon distance ``√JSD(P ‖ Q)``, SciPy's ``jensenshannon`` (without its
+    renormalisation, on the last axis by default instead of axis 0).
+
+    >>> round(float(js_distance([1.0, 0.0], [0.0, 1.0], base=2)), 15)
+    1.0
+    """
+    return _reduce(_js_distance, ("p", "q"), (p, q), base, axis)
+
+
+def nll(
+    q: ArrayLike, labels: ArrayLike, base: float | None = None, axis: int = -1
+) -> NDArray[np.floating[Any]]:
+    r"""Negative log-likelihood ``-log q_y`` of each distribution ``q`` at its label ``y``.
+
+    ``labels`` are 0-based class indices (integers, or floats with integral values), broadcast
+    against the batch shape of ``q`` (``q`` without ``axis``); ``+inf`` where ``q_y = 0``.
+
+    >>> nll([[0.25, 0.75], [0.5, 0.5]], [1, 0], base=2).round(6)
+    array([0.415037, 1.      ])
+    """
+    logb = log_base(base)
+    array = as_float_array("q", q)
+    ax = check_axis("q", array, axis)
+    moved = np.moveaxis(array, ax, -1)
+    classes = moved.shape[-1]
+    label_values = np.asarray(labels) if not isinstance(labels, (str, bytes)) else labels
+    try:
+        batch = np.broadcast_shapes(moved.shape[:-1], np.shape(label_values))
+    except ValueError:
+        raise ValueError(
+            f"labels of shape {np.shape(label_values)} do not broadcast to the batch shape "
+            f"{moved.shape[:-1]} of q"
+        ) from None
+    label_rows = as_labels(label_values, batch, classes).reshape(-1)
+    rows = np.broadcast_to(moved, (*batch, classes)).reshape(-1, classes)
+    tolerance = normalised_tolerance(array.dtype, classes)
+
+    def diagnose() -> None:
+        as_probabilities("q", array, ax)
+
+    with np.errstate(divide="ignore", under="ignore"):
+        out = run_rows(
+            _nll,
+            [rows],
+            [logb],
+            reduced=True,
+            dtype=array.dtype,
+            check=lambda blocks: probabilities_ok(blocks[0], tolerance),
+            diagnose=diagnose,
+            row_extra=[label_rows],
+        )
+    return out.reshape(batch)

@@ -12,7 +12,8 @@ derivation stays readable and a test can map generated code back to the definiti
   to full relative precision when one term dominates.
 - :class:`XMinusLog1p`: ``x − log(1 + x)`` (``= r − 1 − log r`` with ``r = 1 + x``), the
   nonnegative summand of the stable KL and Jensen–Shannon forms, accurate when ``x ≈ 0``.
-- :class:`WeightedXMinusLog1p`: ``w·(x − log(1 + x))`` with ``0·(…) = 0``.
+- :class:`ScaledXMinusLog1p`: ``w·(x − log(1 + x))`` with ``x = v/w``, taking its limit ``v``
+  where ``w = 0`` (so ``p·(r − 1 − log r)`` at ``p = 0`` is ``q``, as the identity needs).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ __all__ = [
     "ClassSum",
     "LogSumExp",
     "RelEntr",
-    "WeightedXMinusLog1p",
+    "ScaledXMinusLog1p",
     "XLogY",
     "XMinusLog1p",
 ]
@@ -105,13 +106,17 @@ class XMinusLog1p(Function):
         return True if (x + 1).is_positive else None
 
 
-class WeightedXMinusLog1p(Function):
-    """``w·(x − log(1 + x))``, and ``0`` wherever ``w = 0`` (even if ``x`` is not finite)."""
+class ScaledXMinusLog1p(Function):
+    """``w·(x − log(1 + x))`` with ``x = v/w``, i.e. ``v − w·log(1 + v/w)``.
+
+    Where ``w = 0`` it is ``v``, the limit ``w → 0⁺``: a KL term ``p(r − 1 − log r)`` with
+    ``r = q/p`` is ``(q − p) − p log(q/p)``, which tends to ``q`` (not 0) as ``p → 0``.
+    """
 
     nargs = 2
 
-    def _eval_rewrite_as_log(self, w: Expr, x: Expr, **kwargs: Any) -> Expr:
-        return w * XMinusLog1p(x).rewrite(log)  # type: ignore[no-any-return]
+    def _eval_rewrite_as_log(self, w: Expr, v: Expr, **kwargs: Any) -> Expr:
+        return w * XMinusLog1p(v / w).rewrite(log)  # type: ignore[no-any-return]
 
 
 def unfold_sum(node: ClassSum, entries: dict[Expr, Expr], index: Expr, classes: Expr) -> Expr:

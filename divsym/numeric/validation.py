@@ -2,19 +2,45 @@
 
 Every message names the argument and quotes the offending value, so that a user sees what
 was wrong without a traceback from inside NumPy.
+
+The checks are cheap: the public functions run :func:`probabilities_ok` and :func:`logits_ok`
+on each row block while it is in cache, right before computing on it (one sum and one min or
+max per block, no full-size temporaries). Only when a block fails do the slow diagnostics
+(:func:`as_probabilities`, :func:`check_logits`) search the whole input for the first bad
+value to quote.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["as_probabilities", "broadcast", "normalised_tolerance"]
+__all__ = [
+    "as_float_array",
+    "as_labels",
+    "as_probabilities",
+    "broadcast",
+    "check_axis",
+    "check_logits",
+    "log_base",
+    "logits_ok",
+    "normalised_tolerance",
+    "positive_scalar",
+    "probabilities_ok",
+]
 
 
-def _as_float_array(name: str, value: Any) -> NDArray[np.floating[Any]]:
+def as_float_array(name: str, value: Any) -> NDArray[np.floating[Any]]:
+    """``value`` as a real floating array with at least one axis and one entry.
+
+    Integer and boolean arrays become float64; float16/32/64 (and longer) are kept.
+    """
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be an array of numbers, got {value!r}")
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as error:
@@ -36,6 +62,15 @@ def _as_float_array(name: str, value: Any) -> NDArray[np.floating[Any]]:
     return array
 
 
+def check_axis(name: str, array: NDArray[Any], axis: Any) -> int:
+    """``axis`` as a nonnegative int for ``array``, or a ValueError/TypeError naming it."""
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (numbers.Integral,)):
+        raise TypeError(f"axis must be an int, got {axis!r}")
+    if not -array.ndim <= int(axis) < array.ndim:
+        raise ValueError(f"axis {axis} is out of range for {name} of shape {array.shape}")
+    return int(axis) % array.ndim
+
+
 def normalised_tolerance(dtype: np.dtype[Any], classes: int) -> float:
     """How far ``Σ p`` may be from 1: ``sqrt(classes) · 64 · eps`` of ``dtype``.
 
@@ -46,30 +81,96 @@ def normalised_tolerance(dtype: np.dtype[Any], classes: int) -> float:
     return float(np.sqrt(classes) * 64 * np.finfo(dtype).eps)
 
 
+def probabilities_ok(block: NDArray[Any], tolerance: float) -> bool:
+    """Fast check of a 2-D row block: rows sum to 1 within ``tolerance``, no negative entry.
+
+    NaN and ±inf make a row sum fail the comparison, so two reductions cover every case.
+    """
+    totals = block.sum(axis=-1)
+    return bool((np.abs(totals - 1.0) <= tolerance).all() and block.min() >= 0)
+
+
+def logits_ok(block: NDArray[Any]) -> bool:
+    """Fast check of a block of logits: every entry finite (NaN propagates into max/min)."""
+    return bool(np.isfinite(block.max()) and np.isfinite(block.min()))
+
+
 def as_probabilities(name: str, value: Any, axis: int = -1) -> NDArray[np.floating[Any]]:
     """``value`` as a float array of probability distributions along ``axis``, or an error."""
-    array = _as_float_array(name, value)
+    array = as_float_array(name, value)
+    axis = check_axis(name, array, axis)
     if np.isnan(array).any():
         raise ValueError(f"{name} must not contain NaN, got {_first(array, np.isnan(array))}")
     if np.isinf(array).any():
         raise ValueError(f"{name} must be finite, got {_first(array, np.isinf(array))}")
     if (array < 0).any():
         raise ValueError(f"{name} must be nonnegative, got {_first(array, array < 0)}")
-    try:
-        totals = array.sum(axis=axis, dtype=np.float64)
-    except np.exceptions.AxisError as error:
-        raise ValueError(
-            f"axis {axis} is out of range for {name} of shape {array.shape}"
-        ) from error
+    totals = array.sum(axis=axis)
     classes = array.shape[axis]
     tolerance = normalised_tolerance(array.dtype, classes)
-    off = np.abs(totals - 1.0) > tolerance
+    off = ~(np.abs(totals - 1.0) <= tolerance)
     if off.any():
         raise ValueError(
             f"{name} must sum to 1 along axis {axis} (within {tolerance:.1e}), "
             f"got a sum of {float(np.asarray(totals)[off].flat[0])!r}"
         )
     return array
+
+
+def check_logits(name: str, array: NDArray[Any]) -> None:
+    """Raise a ValueError that quotes the first non-finite logit, if there is one."""
+    bad = ~np.isfinite(array)
+    if bad.any():
+        raise ValueError(f"{name} must be finite, got {_first(array, bad)}")
+
+
+def positive_scalar(name: str, value: Any) -> float:
+    """A finite real number > 0 (the temperature ``T``), or an error naming it."""
+    scalar_array = isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf"
+    if isinstance(value, (bool, np.bool_)) or not (isinstance(value, numbers.Real) or scalar_array):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(f"{name} must be finite and > 0, got {number!r}")
+    return number
+
+
+def log_base(base: Any) -> float:
+    """The base of the logarithm: ``None`` is ``e``; otherwise finite, > 0 and ≠ 1."""
+    if base is None:
+        return math.e
+    number = positive_scalar("base", base)
+    if number == 1.0:
+        raise ValueError(f"base must not be 1 (log 1 = 0), got {base!r}")
+    return number
+
+
+def as_labels(value: Any, shape: tuple[int, ...], classes: int) -> NDArray[np.intp]:
+    """Integer class labels in ``0..classes−1``, broadcast to ``shape``, or an error.
+
+    Floats with integral values are accepted; booleans are not.
+    """
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"labels must be integers, got {value!r}")
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"labels must be integers, got {value!r}") from error
+    if array.dtype.kind == "f":
+        bad = ~np.isfinite(array) | (array != np.floor(array))
+        if bad.any():
+            raise ValueError(f"labels must be integers, got {_first(array, bad)}")
+    elif array.dtype.kind not in "iu":
+        raise TypeError(f"labels must have an integer dtype, got dtype {array.dtype}")
+    if array.size and ((array < 0) | (array >= classes)).any():
+        bad = (array < 0) | (array >= classes)
+        raise ValueError(f"labels must lie in 0..{classes - 1}, got {_first(array, bad)}")
+    try:
+        return np.broadcast_to(array.astype(np.intp), shape)
+    except ValueError:
+        raise ValueError(
+            f"labels of shape {array.shape} do not broadcast to the batch shape {shape} of q"
+        ) from None
 
 
 def broadcast(
@@ -83,11 +184,14 @@ def broadcast(
             f"{names[0]} of shape {a.shape} and {names[1]} of shape {b.shape} do not broadcast"
         ) from None
     dtype = np.result_type(a.dtype, b.dtype)
-    return np.broadcast_to(a, shape).astype(dtype, copy=False), np.broadcast_to(b, shape).astype(
-        dtype, copy=False
+    return (
+        np.broadcast_to(a.astype(dtype, copy=False), shape),
+        np.broadcast_to(b.astype(dtype, copy=False), shape),
     )
 
 
 def _first(array: NDArray[Any], mask: NDArray[np.bool_]) -> str:
+    if array.ndim == 0:
+        return f"{array.item()!r}"
     index = tuple(int(i) for i in np.argwhere(mask)[0])
     return f"{array[index].item()!r} at index {index}"

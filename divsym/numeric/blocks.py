@@ -1,0 +1,65 @@
+"""Run a generated function over row blocks that fit in cache.
+
+The public functions move the class axis last and view the batch as rows ``(rows, n)``. Each
+block of rows (about :data:`BLOCK_BYTES` per input) is checked and then handed to the
+lambdified function while it is still in cache, so the temporaries of the generated
+expression stay small (peak extra memory: the output plus a few blocks) and validation costs
+no extra pass over main memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["BLOCK_BYTES", "from_rows", "run_rows", "to_rows"]
+
+#: Bytes of one input per block: a few temporaries of this size fit in a 1 MiB L2 cache.
+BLOCK_BYTES = 1 << 18
+
+
+def to_rows(array: NDArray[Any], axis: int) -> NDArray[Any]:
+    """``array`` with ``axis`` moved last and the other axes flattened: ``(rows, n)``."""
+    moved = np.moveaxis(array, axis, -1)
+    return moved.reshape(-1, moved.shape[-1])
+
+
+def from_rows(out: NDArray[Any], batch: tuple[int, ...], axis: int, reduced: bool) -> NDArray[Any]:
+    """Undo :func:`to_rows`: reductions get the batch shape, elementwise results their axis."""
+    if reduced:
+        return out.reshape(batch)
+    return np.moveaxis(out.reshape(*batch, out.shape[-1]), -1, axis)
+
+
+def run_rows(
+    function: Callable[..., Any],
+    arrays: Sequence[NDArray[Any]],
+    extra: Sequence[Any],
+    *,
+    reduced: bool,
+    dtype: np.dtype[Any],
+    check: Callable[[Sequence[NDArray[Any]]], bool],
+    diagnose: Callable[[], None],
+    row_extra: Sequence[NDArray[Any]] = (),
+) -> NDArray[Any]:
+    """``function(*blocks, *row_extra_blocks, *extra, -1)`` over row blocks of ``arrays``.
+
+    ``check(blocks)`` runs on each block first; when it fails, ``diagnose()`` must raise the
+    error that names the bad value (a ``RuntimeError`` is raised if it does not).
+    """
+    rows, classes = arrays[0].shape
+    step = max(1, BLOCK_BYTES // max(1, classes * arrays[0].itemsize))
+    out = np.empty((rows,) if reduced else (rows, classes), dtype=dtype)
+    for start in range(0, rows, step):
+        stop = min(rows, start + step)
+        blocks = [a[start:stop] for a in arrays]
+        if not check(blocks):
+            diagnose()
+            raise RuntimeError("a block failed validation but no bad value was found")
+        labels = [r[start:stop] for r in row_extra]
+        result = function(*blocks, *labels, *extra, -1)
+        out[start:stop] = result[:, 0] if reduced else result
+    return out
