@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,26 @@ def test_generated_file_is_recognised_and_no_temporary_files_remain(
     write_documents(tmp_path, documents)
     assert all(is_generated(tmp_path / name) for name in documents)
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(
+    documents: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_documents(tmp_path, documents)
+    before = (tmp_path / "lecture.md").read_bytes()
+    changed = {**documents, "lecture.md": documents["lecture.md"] + "changed\n"}
+
+    def crash(source: object, target: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        write_documents(tmp_path, changed)
+    assert (tmp_path / "lecture.md").read_bytes() == before
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_documents_are_the_lecture_the_fragments_and_the_index(documents: dict[str, str]) -> None:
+    fragments = {f"{d.id}.tex" for d in all_derivations()}
+    assert set(documents) == fragments | {"lecture.tex", "lecture.md", "index.md"}
+    assert all(text.endswith("\n") and "\r" not in text for text in documents.values())

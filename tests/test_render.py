@@ -67,8 +67,8 @@ def test_named_quantity_notation(expr: object, tex: str) -> None:
         pytest.param(log(p[i] + q[i]), r"\log\left(p_i + q_i\right)", id="log-of-sum"),
         pytest.param(log(2), r"\log 2", id="log-of-number"),
         pytest.param(-Sum(p[i] * log(q[i]), (i, 1, n)), r"- \sum_i p_i \log q_i", id="sum"),
-        pytest.param(Sum(p[i], (i, 1, N)), r"\sum_{i=1}^{N} p_i", id="sum-other-range"),
-        pytest.param(Product(p[i], (i, 1, N)), r"\prod_{i=1}^{N} p_i", id="product"),
+        pytest.param(Sum(p[i], (i, 1, N)), r"\sum_{i=1}^N p_i", id="sum-other-range"),
+        pytest.param(Product(p[i], (i, 1, N)), r"\prod_{i=1}^N p_i", id="product"),
         pytest.param(exp(z[i] / T), r"\exp(z_i/T)", id="exp-not-e"),
         pytest.param(exp((z[i] - c) / T), r"\exp((- c + z_i)/T)", id="exp-shifted"),
         pytest.param(KroneckerDelta(i, k), r"\delta_{ik}", id="kronecker"),
@@ -87,7 +87,7 @@ def test_named_quantity_notation(expr: object, tex: str) -> None:
         ),
         pytest.param(
             Derivative(f(T), T, 2),
-            r"\frac{\partial^{2} f{\left(T \right)}}{\partial T^{2}}",
+            r"\frac{\partial^2 f{\left(T \right)}}{\partial T^2}",
             id="second-derivative",
         ),
         pytest.param(

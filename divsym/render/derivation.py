@@ -86,7 +86,7 @@ def derivation_tex(derivation: Derivation, report: DerivationReport) -> str:
         environment("align*", block),
         environment("enumerate", items, optional=r"label=(\arabic*), nosep"),
         *remarks,
-        "",
+        command("par") + command("smallskip"),
         command("noindent") + command("textbf", text(f"Status: {status_sentence(report)}.")),
     )
     return check_tex(tex + "\n", derivation.id)

@@ -18,6 +18,7 @@ this printer, so the conventions above apply inside them too.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sympy import (
@@ -69,6 +70,9 @@ def _is_single_fraction(tex: str) -> bool:
                 break
         position, groups = end + 1, groups + 1
     return position == len(tex)
+
+
+_ONE_CHARACTER_GROUP = re.compile(r"(?<!\\)([_^])\{([A-Za-z0-9])\}")
 
 
 class _LogBase(Function):
@@ -244,4 +248,6 @@ def to_latex(expr: Basic) -> str:
     """
     if expr is S.NaN or expr.has(S.NaN, S.ComplexInfinity):
         raise ValueError(f"refusing to print an undefined expression: {expr}")
-    return LectureLatexPrinter().doprint(expr)  # type: ignore[no-any-return]
+    tex: str = LectureLatexPrinter().doprint(expr)
+    # Node classes of the derivations print their own LaTeX; drop their braces noise too.
+    return _ONE_CHARACTER_GROUP.sub(r"\1\2", tex)

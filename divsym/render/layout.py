@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import re
 
-from sympy import Add, Expr
+from sympy import Add, Expr, Mul, Product, Sum
 
 from divsym.render.latex import to_latex
 
-__all__ = ["MAX_LINE", "break_terms", "math_width", "split_top_level"]
+__all__ = ["MAX_LINE", "break_terms", "breakable_pieces", "math_width", "split_top_level"]
 
 #: Estimated width available for one line of a step's right-hand side.
-MAX_LINE = 62
+MAX_LINE = 55
 
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
-_WIDE = {"log": 3, "exp": 3, "lim": 3, "operatorname": 0, "text": 0, "mathrm": 0}
+_WIDE = {"log": 3, "exp": 3, "lim": 3, "parallel": 2.5, "leq": 2.5, "geq": 2.5, "to": 2.5}
 _INVISIBLE = {"left", "right", "quad", "qquad", "big", "Big", "bigl", "bigr", "displaystyle"}
 
 
@@ -93,28 +93,95 @@ def split_top_level(tex: str, separator: str = "=") -> list[str]:
     return parts
 
 
+def _delimiters(inner: str) -> tuple[str, str]:
+    """Fixed-size parentheses for content that spans lines, as tall as its fractions."""
+    depth, deepest = 0, 0
+    for token in re.findall(r"\\frac|\{|\}", inner):
+        if token == r"\frac":
+            deepest = max(deepest, depth + 1)
+        depth += {"{": 1, "}": -1}.get(token, 0)
+    size = "big" if r"\frac" not in inner else ("Big" if inner.count(r"\frac") < 2 else "bigg")
+    return rf"\{size}l(", rf"\{size}r)"
+
+
+def _wrap(pieces: list[str], before: str, after: str) -> list[str]:
+    if len(pieces) == 1:
+        return [f"{before}{pieces[0]}{after}"]
+    return [f"{before}{pieces[0]}", *pieces[1:-1], f"{pieces[-1]}{after}"]
+
+
+def _parenthesised(expr: Expr, limit: float) -> list[str]:
+    pieces = breakable_pieces(expr, limit)
+    if len(pieces) == 1:
+        return [rf"\left({pieces[0]}\right)"]
+    opening, closing = _delimiters(" ".join(pieces))
+    return _wrap(pieces, opening + " ", " " + closing)
+
+
+def breakable_pieces(expr: Expr, limit: float = MAX_LINE) -> list[str]:
+    """``expr`` printed as consecutive pieces; a line may break between any two of them.
+
+    Sums of terms break between terms; a product, a Sum or a Product breaks inside its one
+    long factor or body, whose parentheses become fixed-size ``\\bigl(``…``\\bigr)`` pairs.
+    Anything else (a fraction, say) stays one piece, however long.
+    """
+    whole = to_latex(expr)
+    if math_width(whole) <= limit:
+        return [whole]
+    if isinstance(expr, Add):
+        pieces: list[str] = []
+        for number, term in enumerate(expr.args):
+            parts = breakable_pieces(term, limit)
+            if number and not parts[0].startswith("-"):
+                parts[0] = "+ " + parts[0]
+            pieces += parts
+        return pieces
+    if isinstance(expr, (Sum, Product)):
+        printed = to_latex(expr)
+        body = to_latex(expr.function)
+        prefix = printed[: len(printed) - len(body)]
+        if isinstance(expr.function, Add):
+            prefix = printed[: printed.index(r"\left(")]
+            return _wrap(_parenthesised(expr.function, limit), prefix, "")
+        if printed.endswith(body):
+            return _wrap(breakable_pieces(expr.function, limit), prefix, "")
+        return [whole]
+    if isinstance(expr, Mul):
+        factors = Mul.make_args(expr)
+        if factors[0] == -1 and len(factors) > 1:
+            rest = Mul(*factors[1:], evaluate=False) if len(factors) > 2 else factors[1]
+            return _wrap(breakable_pieces(rest, limit), "- ", "")
+        factor_tex = [
+            rf"\left({to_latex(f)}\right)" if isinstance(f, Add) else to_latex(f) for f in factors
+        ]
+        if " ".join(factor_tex) != whole:
+            return [whole]  # printed in another order or as a fraction: keep it whole
+        pieces = []
+        for factor, tex in zip(factors, factor_tex, strict=True):
+            parts = _parenthesised(factor, limit) if isinstance(factor, Add) else [tex]
+            if math_width(tex) > limit and not isinstance(factor, Add):
+                parts = breakable_pieces(factor, limit)
+            if pieces:
+                parts = _wrap(parts, pieces.pop() + " ", "")
+            pieces += parts
+        return pieces
+    return [whole]
+
+
 def break_terms(expr: Expr, first_line: float = MAX_LINE, width: float = MAX_LINE) -> list[str]:
     """``expr`` printed as lines no wider than ``width`` (the first no wider than ``first_line``).
 
-    Only a top-level sum is broken, between its terms; continuation lines start with their
-    sign (``+ …`` or ``- …``). Anything else is one line, however long.
+    Lines break between the pieces of :func:`breakable_pieces`; continuation lines start with
+    their sign (``+ …`` or ``- …``) or with the rest of a product.
     """
-    whole = to_latex(expr)
-    if not isinstance(expr, Add) or math_width(whole) <= first_line:
-        return [whole]
-    lines: list[list[Expr]] = [[]]
+    pieces = breakable_pieces(expr, min(first_line, width))
+    lines: list[str] = []
     limit = first_line
-    for term in expr.args:
-        trial = Add(*lines[-1], term, evaluate=False) if lines[-1] else term
-        if lines[-1] and math_width(to_latex(trial)) + 2 > limit:
-            lines.append([term])
-            limit = width
+    for piece in pieces:
+        if lines and math_width(lines[-1] + " " + piece) + 2 <= limit:
+            lines[-1] += " " + piece
         else:
-            lines[-1].append(term)
-    printed = []
-    for number, terms in enumerate(lines):
-        tex = to_latex(Add(*terms, evaluate=False) if len(terms) > 1 else terms[0])
-        if number and not tex.startswith("-"):
-            tex = "+ " + tex
-        printed.append(tex)
-    return printed
+            if lines:
+                limit = width
+            lines.append(piece)
+    return lines

@@ -9,9 +9,11 @@ typeset).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 __all__ = [
+    "KOREAN_NOTE",
     "UNICODE_MATH",
     "UNICODE_TEXT",
     "RenderError",
@@ -28,47 +30,100 @@ class RenderError(Exception):
     """divsym produced LaTeX or Markdown that would not compile or would mislead."""
 
 
+_GREEK = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "pi",
+    "rho",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "chi",
+    "psi",
+    "omega",
+]
+_CAPITAL_GREEK = [
+    "Gamma",
+    "Delta",
+    "Theta",
+    "Lambda",
+    "Xi",
+    "Pi",
+    "Sigma",
+    "Upsilon",
+    "Phi",
+    "Psi",
+    "Omega",
+]
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ⁿᵀ", "0123456789+-nT", strict=True))
+_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋ᵢⱼₖₙ", "0123456789+-ijkn", strict=True))
+
+
+def _greek(case: str, name: str) -> str:
+    return unicodedata.lookup(f"GREEK {case} LETTER {name.upper().replace('LAMBDA', 'LAMDA')}")
+
+
 #: Characters of the justifications typeset as math by ``newunicodechar`` (character → math).
 UNICODE_MATH: dict[str, str] = {
-    "Σ": r"\Sigma",
+    **{_greek("SMALL", name): f"\\{name}" for name in _GREEK},
+    **{_greek("CAPITAL", name): f"\\{name}" for name in _CAPITAL_GREEK},
+    "ϵ": r"\epsilon",
+    "ε": r"\varepsilon",
+    "ϑ": r"\vartheta",
+    "ℓ": r"\ell",
     "∑": r"\sum",
-    "Π": r"\Pi",
     "∏": r"\prod",
+    "∫": r"\int",
     "‖": r"\parallel",
     "∥": r"\parallel",
-    "θ": r"\theta",
-    "δ": r"\delta",
-    "α": r"\alpha",
-    "β": r"\beta",
-    "λ": r"\lambda",
-    "μ": r"\mu",
-    "σ": r"\sigma",
-    "ε": r"\varepsilon",
     "∂": r"\partial",
+    "∇": r"\nabla",
     "∞": r"\infty",
     "≥": r"\geq",
     "≤": r"\leq",
     "≠": r"\neq",
     "≈": r"\approx",
+    "≡": r"\equiv",
+    "∼": r"\sim",
     "→": r"\to",
     "←": r"\leftarrow",
     "↔": r"\leftrightarrow",
+    "⟷": r"\longleftrightarrow",
     "⇒": r"\Rightarrow",
+    "⟹": r"\Longrightarrow",
+    "⇔": r"\Leftrightarrow",
     "⟺": r"\iff",
+    "∀": r"\forall",
+    "∃": r"\exists",
     "∈": r"\in",
+    "∉": r"\notin",
+    "⊂": r"\subset",
     "⊥": r"\perp",
     "·": r"\cdot",
+    "⋅": r"\cdot",
     "×": r"\times",
     "−": "-",
     "±": r"\pm",
     "∝": r"\propto",
-    "½": r"\tfrac{1}{2}",
-    "²": r"^{2}",
-    "₂": r"_{2}",
-    "ᵢ": r"_{i}",
-    "ⱼ": r"_{j}",
     "√": r"\surd",
     "∘": r"\circ",
+    "°": r"^{\circ}",
+    "½": r"\tfrac{1}{2}",
+    **{char: f"^{{{tex}}}" for char, tex in _SUPERSCRIPTS.items()},
+    **{char: f"_{{{tex}}}" for char, tex in _SUBSCRIPTS.items()},
 }
 
 #: Characters of the justifications typeset in text mode (character → LaTeX text).
@@ -85,6 +140,11 @@ UNICODE_TEXT: dict[str, str] = {
     "ö": r"\"o",
     "\u00a0": "~",
 }
+
+#: What replaces a quotation in Korean: pdfLaTeX here has no Korean fonts, and the Markdown
+#: edition quotes it.
+KOREAN_NOTE = "[Korean original quoted in lecture.md]"
+_HANGUL_QUOTE = re.compile('"[^"]*[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af][^"]*"')
 
 _ESCAPES = {
     "\\": r"\textbackslash{}",
@@ -142,22 +202,35 @@ def _quotes(plain: str) -> str:
     )
 
 
+_SHORT_SUBSCRIPT = re.compile(r"(?<=[^\W_]|[)\]])_([A-Za-z0-9]{1,3})(?![A-Za-z0-9_])")
+
+
+def _prose(segment: str) -> str:
+    """Escape prose; ``q_i``, ``D_KL`` and ``log_2`` get a real (text) subscript."""
+    parts = _SHORT_SUBSCRIPT.split(segment)
+    return "".join(
+        command("textsubscript", part) if number % 2 else "".join(_ESCAPES.get(c, c) for c in part)
+        for number, part in enumerate(parts)
+    )
+
+
 def text(plain: str) -> str:
     """Plain (Unicode) prose as LaTeX text: special characters escaped, quotes paired.
 
-    ``$…$`` segments are math and are kept as they are. Unicode symbols stay as they are (the
+    ``$…$`` segments are math and are kept as they are. A quotation in Korean becomes
+    :data:`KOREAN_NOTE` (its translation should follow it). Unicode symbols stay as they are (the
     preamble maps them with ``newunicodechar``); a character with no mapping is an error
     rather than a broken PDF.
 
     >>> text('p(y|x) ≥ 0 for $x_i$, "one-hot" & 50%')
     "p(y\\\\ensuremath{|}x) ≥ 0 for $x_i$, ``one-hot'' \\\\& 50\\\\%"
     """
+    plain = _HANGUL_QUOTE.sub(KOREAN_NOTE, plain)
     segments = plain.split("$")
     if len(segments) % 2 == 0:
         raise RenderError(f"unbalanced $ in {plain!r}")
     escaped = "$".join(
-        segment if number % 2 else "".join(_ESCAPES.get(char, char) for char in segment)
-        for number, segment in enumerate(segments)
+        segment if number % 2 else _prose(segment) for number, segment in enumerate(segments)
     )
     unknown = sorted(
         {char for char in escaped if ord(char) > 127} - set(UNICODE_MATH) - set(UNICODE_TEXT)
