@@ -199,7 +199,7 @@ def _numeric_limit(limit: Limit, values: dict[Basic, Expr]) -> Expr:
     )
     if not (near.is_number and nearer.is_number and _agrees(near, nearer, Relation.EQ)):
         raise ValueError(
-            f"{limit} does not converge numerically: {near.evalf(12)} then {nearer.evalf(12)}"
+            f"{limit} does not converge numerically: {near.evalf(12)!s} then {nearer.evalf(12)!s}"
         )
     return nearer  # type: ignore[no-any-return]
 
@@ -290,7 +290,7 @@ def numeric_check(
             if not _agrees(a, b, relation):
                 return BackstopResult(
                     False,
-                    f"n = {classes}: {a.evalf(12)} {relation.value} {b.evalf(12)} is false",
+                    f"n = {classes}: {a.evalf(12)!s} {relation.value} {b.evalf(12)!s} is false",
                 )
     except (ValueError, TypeError, ZeroDivisionError) as error:
         return BackstopResult(False, f"n = {classes}: cannot evaluate: {error}")

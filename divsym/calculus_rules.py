@@ -71,7 +71,7 @@ class CommutativeLimit(Limit):
 
     def _latex(self, printer: LatexPrinter, exp: Any = None) -> str:
         tex: str = printer._print_Limit(self)
-        return rf"\left({tex}\right)^{{{printer._print(exp)}}}" if exp is not None else tex
+        return rf"\left({tex}\right)^{{{exp}}}" if exp is not None else tex
 
 
 #: The reciprocal temperature ``u = 1/T``: ``T → ∞`` becomes ``u → 0⁺``.

@@ -1,0 +1,224 @@
+"""Each calculus rule on its own: where it applies, and where it must refuse."""
+
+from __future__ import annotations
+
+from sympy import (
+    Derivative,
+    Expr,
+    IndexedBase,
+    KroneckerDelta,
+    Limit,
+    Piecewise,
+    Sum,
+    Symbol,
+    exp,
+    log,
+    oo,
+    sin,
+)
+
+from divsym.calculus_rules import (
+    CALCULUS_RULES,
+    CommutativeLimit,
+    collapse_kronecker_sums,
+    differentiate,
+    evaluate_limits,
+    factor_common_terms,
+    finite_limit,
+    fold_piecewise,
+    limit_laws,
+    limit_through_piecewise,
+    limit_through_sum,
+    reciprocal_temperature,
+    resolve_piecewise_in_sums,
+    split_exponentials,
+    split_sum_at,
+    sum_of_constant,
+    u,
+)
+from divsym.context import Context
+from divsym.notation import T, c, i, j, k, n, z
+from divsym.render.latex import to_latex
+
+NO_FACTS = Context()
+m = Symbol("m", integer=True, positive=True)
+d = IndexedBase("d", positive=True)
+LABELS = Context(labels=(k, m))
+
+
+def test_every_calculus_rule_is_registered_under_its_name() -> None:
+    assert {rule.name for rule in CALCULUS_RULES.values()} == set(CALCULUS_RULES)
+    assert len(CALCULUS_RULES) == 12
+
+
+def test_commutative_limit_commutes_where_sympy_limit_does_not() -> None:
+    a = CommutativeLimit(exp(z[i] * u), u, 0, "+")
+    s = Sum(CommutativeLimit(exp(z[j] * u), u, 0, "+"), (j, 1, n))
+    assert a / s == s**-1 * a
+    plain_a, plain_s = (
+        Limit(exp(z[i] * u), u, 0, "+"),
+        Sum(Limit(exp(z[j] * u), u, 0, "+"), (j, 1, n)),
+    )
+    assert plain_a / plain_s != plain_s**-1 * plain_a  # the SymPy behaviour it works around
+    assert to_latex(a) == to_latex(Limit(exp(z[i] * u), u, 0, "+"))
+
+
+def test_differentiate_applies_the_chain_rule_with_kronecker_deltas() -> None:
+    expr = Derivative(exp(z[i] / T), z[k])
+    assert differentiate(expr, NO_FACTS) == KroneckerDelta(i, k) * exp(z[i] / T) / T
+
+
+def test_collapse_kronecker_sums_keeps_the_term_of_the_label() -> None:
+    s = Sum(KroneckerDelta(j, k) * exp(z[j] / T), (j, 1, n))
+    assert collapse_kronecker_sums(s, LABELS) == exp(z[k] / T)
+
+
+def test_collapse_kronecker_sums_refuses_without_the_range_fact() -> None:
+    # Without "1 ≤ k ≤ n" the Sum may miss k entirely: it must stay.
+    s = Sum(KroneckerDelta(j, k) * exp(z[j] / T), (j, 1, n))
+    assert collapse_kronecker_sums(s, NO_FACTS) == s
+    partial = Sum(KroneckerDelta(j, k) * exp(z[j] / T), (j, 2, n))
+    assert collapse_kronecker_sums(partial, LABELS) == partial
+    inside_a_sum = Sum(KroneckerDelta(j, k) + exp(z[j] / T), (j, 1, n))
+    assert collapse_kronecker_sums(inside_a_sum, LABELS) == inside_a_sum
+
+
+def test_split_exponentials_splits_a_sum_in_the_exponent() -> None:
+    expr = exp((z[i] + c) / T)
+    assert split_exponentials(expr, NO_FACTS) == exp(z[i] / T) * exp(c / T)
+    assert split_exponentials(exp(z[i] / T), NO_FACTS) == exp(z[i] / T)
+
+
+def test_factor_common_terms_cancels_a_common_factor() -> None:
+    x = exp(c / T)
+    assert factor_common_terms(x * z[i] / (x * z[j] + x * z[k]), NO_FACTS) == z[i] / (z[j] + z[k])
+
+
+def test_sum_of_constant_counts_the_terms() -> None:
+    assert sum_of_constant(Sum(c, (j, 1, n)), NO_FACTS) == n * c
+    assert sum_of_constant(Sum(c, (j, m + 1, n)), NO_FACTS) == (n - m) * c
+
+
+def test_sum_of_constant_refuses_a_term_that_depends_on_the_index() -> None:
+    s = Sum(z[j], (j, 1, n))
+    assert sum_of_constant(s, NO_FACTS) == s
+
+
+def test_split_sum_at_a_label() -> None:
+    rule = split_sum_at(m)
+    s = Sum(z[j], (j, 1, n))
+    assert rule(s, LABELS) == Sum(z[j], (j, 1, m)) + Sum(z[j], (j, m + 1, n))
+
+
+def test_split_sum_at_refuses_a_point_not_known_to_lie_in_the_classes() -> None:
+    s = Sum(z[j], (j, 1, n))
+    assert split_sum_at(m)(s, NO_FACTS) == s
+    assert split_sum_at(m)(Sum(z[j], (j, 2, n)), LABELS) == Sum(z[j], (j, 2, n))
+
+
+def _gap(index: Symbol) -> Piecewise:
+    return Piecewise((0, index <= m), (d[index], True))
+
+
+def test_resolve_piecewise_in_sums_decides_the_condition_on_each_part() -> None:
+    first = Sum(exp(-_gap(j)), (j, 1, m))
+    second = Sum(exp(-_gap(j)), (j, m + 1, n))
+    assert resolve_piecewise_in_sums(first, LABELS) == Sum(1, (j, 1, m))
+    assert resolve_piecewise_in_sums(second, LABELS) == Sum(exp(-d[j]), (j, m + 1, n))
+
+
+def test_resolve_piecewise_in_sums_refuses_an_undecided_range() -> None:
+    whole = Sum(exp(-_gap(j)), (j, 1, n))  # the condition j ≤ m changes inside 1..n
+    assert resolve_piecewise_in_sums(whole, LABELS) == whole
+    # Without m ≤ n, Σ_{j=m+1}^{n} may run backwards (Karr's convention): refuse.
+    backwards = Sum(exp(-_gap(j)), (j, m + 1, n))
+    assert resolve_piecewise_in_sums(backwards, NO_FACTS) == backwards
+
+
+def test_fold_piecewise_folds_outside_sums_only() -> None:
+    folded = fold_piecewise(exp(-_gap(i)), NO_FACTS)
+    assert folded == Piecewise((1, i <= m), (exp(-d[i]), True))
+    # SymPy's piecewise_fold would pull a condition on the bound j out of the Sum: refused.
+    s = Sum(Piecewise((1, j <= m), (2, True)), (j, 1, n))
+    assert fold_piecewise(s, NO_FACTS) == s
+
+
+def test_reciprocal_temperature_substitutes_u_for_one_over_t() -> None:
+    lim = CommutativeLimit(exp(z[i] / T), T, oo)
+    assert reciprocal_temperature(lim, NO_FACTS) == CommutativeLimit(exp(z[i] * u), u, 0, "+")
+
+
+def test_reciprocal_temperature_refuses_other_limits() -> None:
+    x = Symbol("x", real=True)  # not known positive: 1/u would not cover x → ∞ honestly
+    for lim in (CommutativeLimit(exp(z[i] / T), T, 0, "+"), CommutativeLimit(exp(1 / x), x, oo)):
+        assert reciprocal_temperature(lim, NO_FACTS) == lim
+
+
+def test_finite_limit_uses_the_limit_laws() -> None:
+    s = Sum(exp(z[j] * u), (j, 1, n))
+    assert finite_limit(exp(z[i] * u) / s, u, 0, "+") == 1 / Sum(1, (j, 1, n))
+    assert finite_limit(exp(-d[j] / T), T, 0, "+") == 0
+
+
+def test_finite_limit_refuses_infinite_or_undecided_limits() -> None:
+    assert finite_limit(exp(d[j] / T), T, 0, "+") is None  # → ∞
+    assert finite_limit(exp(z[j] / T), T, 0, "+") is None  # depends on the sign of z_j
+    assert finite_limit(1 / exp(-d[j] / T), T, 0, "+") is None  # 1/0
+    assert finite_limit(Sum(exp(-d[j] / T), (j, 1, 1 / T)), T, 0, "+") is None  # T-many terms
+
+
+def test_limit_laws_split_a_quotient_with_finite_parts() -> None:
+    lim = CommutativeLimit(exp(z[i] * u) / (c**2 + 1 + exp(z[k] * u)), u, 0, "+")
+    split = limit_laws(lim, NO_FACTS)
+    assert split == CommutativeLimit(exp(z[i] * u), u, 0, "+") / (
+        c**2 + 1 + CommutativeLimit(exp(z[k] * u), u, 0, "+")
+    )
+
+
+def test_limit_laws_refuse_a_quotient_whose_denominator_tends_to_zero() -> None:
+    # lim sin(u)/u = 1, but the quotient law does not apply: the denominator's limit is 0.
+    lim = CommutativeLimit(sin(u) / u, u, 0, "+")
+    assert limit_laws(lim, NO_FACTS) == lim
+    # T·exp(d/T): one factor tends to infinity, so the product law does not apply.
+    diverging = CommutativeLimit(T * exp(d[i] / T), T, 0, "+")
+    assert limit_laws(diverging, NO_FACTS) == diverging
+
+
+def test_limit_through_sum_when_the_terms_are_finite_and_their_number_fixed() -> None:
+    lim = CommutativeLimit(Sum(exp(-d[j] / T), (j, m + 1, n)), T, 0, "+")
+    assert limit_through_sum(lim, NO_FACTS) == Sum(
+        CommutativeLimit(exp(-d[j] / T), T, 0, "+"), (j, m + 1, n)
+    )
+
+
+def test_limit_through_sum_refuses() -> None:
+    infinite_terms = CommutativeLimit(Sum(exp(d[j] / T), (j, 1, n)), T, 0, "+")
+    moving_bound = CommutativeLimit(Sum(exp(-d[j] / T), (j, 1, 1 / T)), T, 0, "+")
+    undecided = CommutativeLimit(Sum(exp(z[j] / T), (j, 1, n)), T, 0, "+")
+    for lim in (infinite_terms, moving_bound, undecided):
+        assert limit_through_sum(lim, NO_FACTS) == lim
+
+
+def test_limit_through_piecewise_needs_conditions_free_of_the_variable() -> None:
+    ok = CommutativeLimit(Piecewise((1, i <= m), (exp(-d[i] / T), True)), T, 0, "+")
+    assert limit_through_piecewise(ok, NO_FACTS) == Piecewise(
+        (1, i <= m), (CommutativeLimit(exp(-d[i] / T), T, 0, "+"), True)
+    )
+    moving = CommutativeLimit(Piecewise((1, c >= T), (exp(-d[i] / T), True)), T, 0, "+")
+    assert limit_through_piecewise(moving, NO_FACTS) == moving
+
+
+def test_evaluate_limits_of_sum_free_expressions() -> None:
+    assert evaluate_limits(CommutativeLimit(exp(-d[j] / T), T, 0, "+"), NO_FACTS) == 0
+    assert evaluate_limits(CommutativeLimit(exp(z[j] * u), u, 0, "+"), NO_FACTS) == 1
+
+
+def test_evaluate_limits_refuses_infinite_undecided_and_sum_limits() -> None:
+    refused: list[Expr] = [
+        CommutativeLimit(exp(d[j] / T), T, 0, "+"),
+        CommutativeLimit(exp(z[j] / T), T, 0, "+"),
+        CommutativeLimit(Sum(exp(-d[j] / T), (j, 1, n)), T, 0, "+"),
+        CommutativeLimit(log(u), u, 0, "+"),
+    ]
+    for lim in refused:
+        assert evaluate_limits(lim, NO_FACTS) == lim
