@@ -43,7 +43,8 @@ def test_command_name_is_checked() -> None:
         ("unfold_definitions, x_1234", r"unfold\_definitions, x\_1234"),
         ('the "one-hot" target', "the ``one-hot'' target"),
         ("keep $\\sum_j p_j$ as math", "keep $\\sum_j p_j$ as math"),
-        ("x^2 ~ {a}", r"x\^{}2 \~{} \{a\}"),
+        ("x^2 ~ {a}", r"x\textsuperscript{2} \~{} \{a\}"),
+        ("2^10 ^", r"2\textsuperscript{10} \^{}"),
     ],
 )
 def test_prose_is_escaped_and_math_kept(plain: str, tex: str | None) -> None:

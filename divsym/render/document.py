@@ -186,6 +186,8 @@ def lecture_tex(
         command("usepackage", "hyperref", optional="hidelinks"),
         unicode_declarations(),
         command("setlength", command("emergencystretch"), "3em"),
+        # A long derivation may continue on the next page rather than overflow this one.
+        command("allowdisplaybreaks"),
         command("title", text(TITLE)),
         command("author", "divsym"),
         command("date", ""),

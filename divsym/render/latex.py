@@ -72,6 +72,9 @@ def _is_single_fraction(tex: str) -> bool:
     return position == len(tex)
 
 
+#: Printed LaTeX that is taller than a line of text.
+_TALL = (r"\frac", r"\sum", r"\prod", r"\left", r"\begin", r"\lim")
+
 _ONE_CHARACTER_GROUP = re.compile(r"(?<!\\)([_^])\{([A-Za-z0-9])\}")
 
 
@@ -136,16 +139,19 @@ class LectureLatexPrinter(LatexPrinter):
             fraction(part, exact=True)[1] != 1 for part in (numerator, denominator)
         ):
             return self._print(expr)  # type: ignore[no-any-return]
-        top, bottom = (
-            f"({self._print(part)})" if isinstance(part, Add) else self._print(part)
-            for part in (numerator, denominator)
-        )
-        return f"{top}/{bottom}"
+        parts = []
+        for part in (numerator, denominator):
+            tex: str = self._print(part)
+            if isinstance(part, Add):
+                tall = any(marker in tex for marker in _TALL)
+                tex = rf"\left({tex}\right)" if tall else f"({tex})"
+            parts.append(tex)
+        return "/".join(parts)
 
     def _print_exp(self, expr: exp, exp: Any = None) -> str:
         (argument,) = expr.args
         inner = self._inline_fraction(argument)
-        tall = any(command in inner for command in (r"\frac", r"\sum", r"\prod", r"\left"))
+        tall = any(marker in inner for marker in _TALL)
         tex = rf"\exp\left({inner}\right)" if tall else rf"\exp({inner})"
         return rf"\left({tex}\right)^{{{exp}}}" if exp is not None else tex
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from divsym.render.tex import typographic
+
 __all__ = ["markdown_cell", "markdown_text"]
 
 _SPECIAL = "\\`*_[]<>"
@@ -13,7 +15,7 @@ def markdown_text(plain: str) -> str:
     >>> print(markdown_text("p_i * q_i for $x_i$"))
     p\\_i \\* q\\_i for $x_i$
     """
-    segments = plain.split("$")
+    segments = typographic(plain).split("$")
     return "$".join(
         segment if number % 2 else "".join("\\" + c if c in _SPECIAL else c for c in segment)
         for number, segment in enumerate(segments)

@@ -22,6 +22,7 @@ __all__ = [
     "environment",
     "join",
     "text",
+    "typographic",
     "unicode_declarations",
 ]
 
@@ -202,16 +203,31 @@ def _quotes(plain: str) -> str:
     )
 
 
-_SHORT_SUBSCRIPT = re.compile(r"(?<=[^\W_]|[)\]])_([A-Za-z0-9]{1,3})(?![A-Za-z0-9_])")
+_SCRIPT = re.compile(r"(?<=[^\W_]|[)\]∫Σ∑Π∏])([_^])([A-Za-z0-9+-]{1,3})(?![A-Za-z0-9_])")
+_TYPOGRAPHY = {">=": "≥", "<=": "≤", "||": "‖", "!=": "≠", "->": "→"}
+
+
+def typographic(plain: str) -> str:
+    """ASCII stand-ins replaced by the symbols they stand for: ``>=`` → ``≥``, ``||`` → ``‖``.
+
+    >>> typographic("0 <= JSD(P || Q) <= log 2")
+    '0 ≤ JSD(P ‖ Q) ≤ log 2'
+    """
+    for ascii_form, symbol in _TYPOGRAPHY.items():
+        plain = plain.replace(ascii_form, symbol)
+    return plain
 
 
 def _prose(segment: str) -> str:
-    """Escape prose; ``q_i``, ``D_KL`` and ``log_2`` get a real (text) subscript."""
-    parts = _SHORT_SUBSCRIPT.split(segment)
-    return "".join(
-        command("textsubscript", part) if number % 2 else "".join(_ESCAPES.get(c, c) for c in part)
-        for number, part in enumerate(parts)
-    )
+    """Escape prose; ``q_i``, ``D_KL``, ``log_2`` and ``x^2`` get real (text) scripts."""
+    parts = _SCRIPT.split(segment)
+    pieces = []
+    for number in range(0, len(parts), 3):
+        pieces.append("".join(_ESCAPES.get(c, c) for c in parts[number]))
+        if number + 2 < len(parts):
+            script = "textsubscript" if parts[number + 1] == "_" else "textsuperscript"
+            pieces.append(command(script, parts[number + 2]))
+    return "".join(pieces)
 
 
 def text(plain: str) -> str:
@@ -225,7 +241,7 @@ def text(plain: str) -> str:
     >>> text('p(y|x) ≥ 0 for $x_i$, "one-hot" & 50%')
     "p(y\\\\ensuremath{|}x) ≥ 0 for $x_i$, ``one-hot'' \\\\& 50\\\\%"
     """
-    plain = _HANGUL_QUOTE.sub(KOREAN_NOTE, plain)
+    plain = _HANGUL_QUOTE.sub(KOREAN_NOTE, typographic(plain))
     segments = plain.split("$")
     if len(segments) % 2 == 0:
         raise RenderError(f"unbalanced $ in {plain!r}")
