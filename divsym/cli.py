@@ -42,14 +42,11 @@ def _parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print a JSON report instead of a table"
     )
     build = commands.add_parser("build", help="verify every derivation and write derivations/")
-    build.add_argument(
-        "--out", type=Path, default=Path("derivations"), help="output folder (default: derivations)"
-    )
+    build.add_argument("--out", type=Path, help="output folder (default: derivations)")
     build.add_argument(
         "--pdf-dir",
         type=Path,
-        default=Path("build"),
-        help="where latexmk writes lecture.pdf (default: build)",
+        help="where latexmk writes lecture.pdf (default: build, or OUT/build with --out)",
     )
     build.add_argument("--no-pdf", action="store_true", help="do not build lecture.pdf")
     return parser
@@ -125,7 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         if args.command == "verify":
             return _verify(args.json)[1]
-        return _build(args.out, None if args.no_pdf else args.pdf_dir)
+        out = args.out or Path("derivations")
+        pdf_dir = args.pdf_dir or (args.out / "build" if args.out else Path("build"))
+        return _build(out, None if args.no_pdf else pdf_dir)
     except UsageError as error:
         print(f"divsym: error: {error}", file=sys.stderr)
         return 2
