@@ -51,7 +51,8 @@ def run_rows(
     error that names the bad value (a ``RuntimeError`` is raised if it does not).
     """
     rows, classes = arrays[0].shape
-    step = max(1, BLOCK_BYTES // max(1, classes * arrays[0].itemsize))
+    # Kernels may work in float64 whatever the input dtype: size blocks for 8-byte entries.
+    step = max(1, BLOCK_BYTES // max(1, classes * max(8, arrays[0].itemsize)))
     out = np.empty((rows,) if reduced else (rows, classes), dtype=dtype)
     for start in range(0, rows, step):
         stop = min(rows, start + step)
