@@ -1,0 +1,154 @@
+"""The stable forms divsym evaluates are proved, and wrong variants of them are rejected."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+import pytest
+from sympy import Expr, Rational, Sum, exp, log
+
+from divsym.context import Context
+from divsym.derivation import Derivation
+from divsym.identities import all_derivations
+from divsym.identities.stable_forms import (
+    combine_exponentials,
+    fold_x_minus_log1p,
+    jsd_stable_form,
+    kl_nonnegative_terms,
+    log_softmax_stable_form,
+    softmax_stable_form,
+)
+from divsym.notation import T, c, i, j, n, p, q, z
+from divsym.numeric.nodes import XMinusLog1p
+from divsym.verify import Status, symbolic_route, verify
+
+FACTORIES: dict[str, Callable[[], Derivation]] = {
+    "softmax-stable-form": softmax_stable_form,
+    "log-softmax-stable-form": log_softmax_stable_form,
+    "kl-nonnegative-terms": kl_nonnegative_terms,
+    "jsd-stable-form": jsd_stable_form,
+}
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_stable_form_is_proved_for_symbolic_n(name: str) -> None:
+    derivation = FACTORIES[name]()
+    report = verify(derivation)
+    assert derivation.id == name
+    assert derivation.section == "stable-forms"
+    assert report.status is Status.PROVED, report
+    assert all("50 digits" in step.backstop for step in report.steps)
+
+
+def test_stable_forms_are_registered_and_verify_fast() -> None:
+    ids = {d.id for d in all_derivations()}
+    assert set(FACTORIES) <= ids
+    started = time.perf_counter()
+    for factory in FACTORIES.values():
+        verify(factory())
+    assert time.perf_counter() - started < 5  # about 0.5 s here; generous for slow CI
+
+
+def _mutate(derivation: Derivation, index: int, expr: Expr) -> Derivation:
+    steps = list(derivation.steps)
+    steps[index] = replace(steps[index], expr=expr)
+    return replace(derivation, steps=tuple(steps))
+
+
+M = (p[i] + q[i]) / 2
+HALF = Rational(1, 2)
+# Wrong variants, each a classic slip; every one must be rejected by verify.
+MUTATIONS: dict[str, tuple[Callable[[], Derivation], int, Expr]] = {
+    "softmax: shift only the numerator": (
+        softmax_stable_form,
+        3,
+        exp((z[i] - c) / T) / Sum(exp(z[j] / T), (j, 1, n)),
+    ),
+    "softmax: shift by c·T instead of c": (
+        softmax_stable_form,
+        3,
+        exp((z[i] - c) / T) / Sum(exp(z[j] / T - c), (j, 1, n)),
+    ),
+    "log-softmax: shift forgotten in the first term": (
+        log_softmax_stable_form,
+        4,
+        z[i] / T - log(Sum(exp((z[j] - c) / T), (j, 1, n))),
+    ),
+    "log-softmax: sign of the log flipped": (
+        log_softmax_stable_form,
+        4,
+        (z[i] - c) / T + log(Sum(exp((z[j] - c) / T), (j, 1, n))),
+    ),
+    "kl: ratio upside down": (
+        kl_nonnegative_terms,
+        2,
+        Sum(p[i] * (p[i] / q[i] - 1 - log(p[i] / q[i])), (i, 1, n)),
+    ),
+    "kl: the −1 dropped": (
+        kl_nonnegative_terms,
+        2,
+        Sum(p[i] * (q[i] / p[i] - log(q[i] / p[i])), (i, 1, n)),
+    ),
+    "kl: d = (p − q)/p": (
+        kl_nonnegative_terms,
+        3,
+        Sum(p[i] * XMinusLog1p((p[i] - q[i]) / p[i]), (i, 1, n)),
+    ),
+    "jsd: mixture without the ½": (
+        jsd_stable_form,
+        2,
+        HALF
+        * Sum(
+            p[i] * ((p[i] + q[i]) / p[i] - 1 - log((p[i] + q[i]) / p[i]))
+            + q[i] * ((p[i] + q[i]) / q[i] - 1 - log((p[i] + q[i]) / q[i])),
+            (i, 1, n),
+        ),
+    ),
+    "jsd: the ½ in front dropped": (
+        jsd_stable_form,
+        3,
+        Sum(
+            p[i] * XMinusLog1p((q[i] - p[i]) / (2 * p[i]))
+            + q[i] * XMinusLog1p((p[i] - q[i]) / (2 * q[i])),
+            (i, 1, n),
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_wrong_stable_form_is_rejected(name: str) -> None:
+    factory, index, expr = MUTATIONS[name]
+    # One concrete n for the fixed-n route keeps the wrong variants quick to reject.
+    derivation = replace(_mutate(factory(), index, expr), fixed_n=(2,))
+    report = verify(derivation)
+    assert report.status is Status.FAILED, f"{name}: {report}"
+    status, route, _ = symbolic_route(
+        derivation.steps[index - 1].expr, derivation.steps[index], derivation
+    )
+    assert status is not Status.PROVED, f"{name} proved by {route}"
+
+
+def test_combine_exponentials_adds_exponents_and_leaves_single_exps() -> None:
+    assert combine_exponentials(exp(z[i] / T) * exp(-c / T), Context()) == exp((z[i] - c) / T)
+    single = exp(z[i] / T) * p[i]
+    assert combine_exponentials(single, Context()) == single
+
+
+def test_fold_x_minus_log1p_needs_all_three_terms() -> None:
+    r = q[i] / p[i]
+    assert fold_x_minus_log1p(r - 1 - log(r), Context()) == XMinusLog1p((q[i] - p[i]) / p[i])
+    partial = r - log(r)  # no −1: not of the form r − 1 − log r
+    assert fold_x_minus_log1p(partial, Context()) == partial
+    other = r - 1 - log(p[i])  # the log of something else
+    assert fold_x_minus_log1p(other, Context()) == other
+
+
+def test_x_minus_log1p_node_unfolds_and_evaluates() -> None:
+    x = Rational(1, 3)
+    node = XMinusLog1p(x)
+    assert node.rewrite(log) == x - log(1 + x)
+    # computed with mpmath, mp.dps = 50: 1/3 - log(4/3)
+    assert abs(node.evalf(50) - (x - log(Rational(4, 3))).evalf(50)) < 1e-45
