@@ -1,4 +1,4 @@
-"""The NumPy functions are lambdified from the definitions and agree with SciPy."""
+"""Each public function is the lambdified form of the expression proved equal to its definition."""
 
 from __future__ import annotations
 
@@ -6,118 +6,151 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import pytest
-from numpy.typing import NDArray
-from scipy import special, stats
-from sympy import Sum, Symbol, log
+from sympy import Expr, Indexed, IndexedBase, Sum, Symbol, exp, expand_log, log, simplify
 
-import divsym
 from divsym import definitions
 from divsym.canonical import canonical_form
 from divsym.context import Context
-from divsym.notation import i, n, p, q
+from divsym.identities.stable_forms import (
+    jsd_stable_form,
+    kl_nonnegative_terms,
+    log_softmax_stable_form,
+    softmax_stable_form,
+)
+from divsym.notation import c, i, j, n, p, q, z
 from divsym.numeric import functions
-from divsym.numeric.codegen import ClassSum, RelEntr, XLogY, array_expression
-
-RNG = np.random.default_rng(20261129)
-P_ARRAY, Q_ARRAY = Symbol("p"), Symbol("q")
-
-
-def _random(shape: tuple[int, ...]) -> NDArray[np.float64]:
-    return RNG.dirichlet(np.ones(shape[-1]), size=shape[:-1])
-
-
-@pytest.mark.parametrize(
-    ("generated", "definition", "arrays"),
-    [
-        (functions._entropy, definitions.entropy(p), {p: P_ARRAY}),
-        (functions._cross_entropy, definitions.cross_entropy(p, q), {p: P_ARRAY, q: Q_ARRAY}),
-        (functions._kl_divergence, definitions.kl_divergence(p, q), {p: P_ARRAY, q: Q_ARRAY}),
-    ],
+from divsym.numeric.codegen import REWRITES, array_expression
+from divsym.numeric.nodes import (
+    AtLabels,
+    ClassMax,
+    ClassSum,
+    LogSumExp,
+    RelEntr,
+    ScaledXMinusLog1p,
+    XLogY,
+    XMinusLog1p,
 )
-def test_function_is_the_lambdified_definition(
-    generated: Callable[..., Any], definition: Any, arrays: Any
-) -> None:
-    assert generated.__name__ == "_lambdifygenerated"
+from divsym.rules import canonical_indices
+from divsym.verify import Status, verify
+
+Z, P, Q, LABELS = Symbol("z"), Symbol("p"), Symbol("q"), Symbol("labels")
+BASE, LABEL = functions.BASE, functions.LABEL
+
+# name: (generated function, derivation whose last line it runs, arrays, codegen options)
+CASES: dict[str, tuple[Callable[..., Any], Any, dict[IndexedBase, Symbol], dict[str, Any]]] = {
+    "softmax": (
+        functions._softmax,
+        softmax_stable_form,
+        {z: Z},
+        {"index": i, "shifts": {c: z}},
+    ),
+    "log_softmax": (
+        functions._log_softmax,
+        log_softmax_stable_form,
+        {z: Z},
+        {"index": i, "shifts": {c: z}},
+    ),
+    "kl_divergence": (functions._kl_divergence, kl_nonnegative_terms, {p: P, q: Q}, {}),
+    "js_divergence": (functions._js_divergence, jsd_stable_form, {p: P, q: Q}, {}),
+}
+
+
+def _restore(expr: Expr, arrays: dict[IndexedBase, Symbol]) -> Expr:
+    """Map the array nodes back: ClassSum → Sum over j, arrays → entries at i, ClassMax → c."""
+    entries_j = {array: base[j] for base, array in arrays.items()}
+    entries_i = {array: base[i] for base, array in arrays.items()}
+    restored = expr.replace(lambda e: isinstance(e, ClassMax), lambda e: c)
+    restored = restored.replace(
+        lambda e: isinstance(e, (XLogY, RelEntr, ScaledXMinusLog1p, LogSumExp)),
+        lambda e: e.rewrite(log),
+    )
+    restored = restored.replace(
+        lambda e: isinstance(e, ClassSum),
+        lambda e: Sum(e.args[0].xreplace(entries_j), (j, 1, n)),
+    )
+    return restored.xreplace(entries_i)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_function_runs_the_last_line_of_a_proved_derivation(name: str) -> None:
+    generated, factory, arrays, options = CASES[name]
+    derivation = factory()
+    assert verify(derivation).status is Status.PROVED
+    form = functions.FORMS[name]
+    assert form.has(derivation.end)
     source = inspect.getsource(generated)
-    expression = array_expression(definition, arrays)
-    assert expression.has(ClassSum)
-    assert "numpy.sum(" in source
-    assert "axis=axis" in source
-    assert "for " not in source  # a NumPy reduction, not a Python loop over classes
-    # Mapping the array nodes back (ClassSum → Sum over i, ufunc nodes → log) gives the definition.
-    entries = {array: base[i] for base, array in arrays.items()}
-    restored = expression.replace(
-        lambda e: isinstance(e, (XLogY, RelEntr)), lambda e: e.rewrite(log)
-    ).replace(
-        lambda e: isinstance(e, ClassSum), lambda e: Sum(e.args[0].xreplace(entries), (i, 1, n))
-    )
-    assert canonical_form(restored - definition, Context()) == 0
+    assert generated.__name__ == "_lambdifygenerated"
+    assert "for " not in source  # NumPy reductions, no Python loop over classes
+    array_expr = array_expression(derivation.end, arrays, **options)
+    restored = _restore(array_expr, arrays)
+    proved = derivation.end.replace(lambda e: isinstance(e, XMinusLog1p), lambda e: e.rewrite(log))
+    difference = canonical_form(restored - proved, Context(distributions=(p, q)))
+    assert canonical_indices(difference, Context()) == 0, (restored, derivation.end)
 
 
-@pytest.mark.parametrize("shape", [(5,), (3, 7), (2, 3, 4)])
-def test_entropy_matches_scipy(shape: tuple[int, ...]) -> None:
-    x = _random(shape)
-    np.testing.assert_allclose(divsym.entropy(x), stats.entropy(x, axis=-1), rtol=1e-13)
+def test_softmax_source_shifts_before_dividing_by_t() -> None:
+    source = inspect.getsource(functions._softmax)
+    assert "numpy.exp((z - numpy.max(z, axis=axis, keepdims=True))/T)" in source
 
 
-@pytest.mark.parametrize("shape", [(5,), (3, 7), (2, 3, 4)])
-def test_cross_entropy_and_kl_match_scipy(shape: tuple[int, ...]) -> None:
-    x, y = _random(shape), _random(shape)
-    kl = divsym.kl_divergence(x, y)
-    np.testing.assert_allclose(kl, special.rel_entr(x, y).sum(-1), rtol=1e-12)
-    np.testing.assert_allclose(kl, stats.entropy(x, y, axis=-1), rtol=1e-12)
-    np.testing.assert_allclose(
-        divsym.cross_entropy(x, y), stats.entropy(x, axis=-1) + kl, rtol=1e-12
-    )
-
-
-def test_reduction_over_another_axis_keeps_the_others() -> None:
-    x = _random((4, 6)).T  # distributions along axis 0
-    assert divsym.entropy(x, axis=0).shape == (4,)
-    np.testing.assert_allclose(divsym.entropy(x, axis=0), stats.entropy(x, axis=0), rtol=1e-13)
-
-
-def test_zero_probabilities_follow_the_conventions() -> None:
-    # 0·log 0 = 0; KL = +inf where q = 0 < p; SciPy agrees on both.
-    one_hot = np.array([0.0, 1.0, 0.0])
-    assert divsym.entropy(one_hot) == 0 == stats.entropy(one_hot)
-    assert divsym.kl_divergence([0.5, 0.5, 0.0], [1.0, 0.0, 0.0]) == np.inf
-    assert divsym.kl_divergence([1.0, 0.0], [0.5, 0.5]) == pytest.approx(np.log(2), rel=1e-15)
-    assert divsym.cross_entropy([1.0, 0.0], [0.25, 0.75]) == pytest.approx(np.log(4), rel=1e-15)
+def test_kl_and_jsd_sources_form_q_minus_p_not_the_ratio_or_the_mixture() -> None:
+    kl = inspect.getsource(functions._kl_divergence)
+    assert "kernel_x_minus_log1p(p, -p + q)" in kl
+    assert "log(" not in kl.replace("numpy.log(base)", "")
+    jsd = inspect.getsource(functions._js_divergence)
+    assert "p + q" not in jsd  # the mixture m = (p + q)/2 is never formed
 
 
 @pytest.mark.parametrize(
-    ("value", "message"),
+    ("name", "definition"),
     [
-        ([0.5, -0.1, 0.6], r"p must be nonnegative, got -0\.1 at index \(1,\)"),
-        ([np.nan, 1.0], "p must not contain NaN"),
-        ([np.inf, 0.0], "p must be finite"),
-        ([0.2, 0.2], r"p must sum to 1 along axis -1 .* got a sum of 0\.4"),
-        ([], r"p must not be empty, got shape \(0,\)"),
-        (0.5, "p must have at least one axis"),
+        ("entropy", definitions.entropy(p)),
+        ("cross_entropy", definitions.cross_entropy(p, q)),
+        ("nll", definitions.nll(q, LABEL)),
     ],
 )
-def test_bad_probabilities_raise_value_error_naming_p(value: Any, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        divsym.entropy(value)
+def test_reductions_without_a_stable_form_run_the_definition(name: str, definition: Expr) -> None:
+    assert functions.FORMS[name] == definition / log(BASE)
 
 
-def test_non_numeric_input_raises_type_error() -> None:
-    with pytest.raises(TypeError, match="p must have a real numeric dtype"):
-        divsym.entropy(["a", "b"])
-    with pytest.raises(TypeError, match="q must have a real numeric dtype"):
-        divsym.kl_divergence([0.5, 0.5], np.array([0.5, 0.5], dtype=complex))
+def test_nll_reads_the_label_entry() -> None:
+    expr = array_expression(definitions.nll(q, LABEL), {q: Q}, labels={LABEL: LABELS})
+    assert expr == -log(AtLabels(Q, LABELS, Symbol("axis", integer=True)))
+    assert not expr.has(Indexed)
 
 
-def test_mismatched_shapes_name_both_arguments() -> None:
-    with pytest.raises(
-        ValueError, match=r"p of shape \(2, 3\) and q of shape \(4,\) do not broadcast"
-    ):
-        divsym.kl_divergence(np.full((2, 3), 1 / 3), np.full(4, 0.25))
+@pytest.mark.parametrize("rewrite", REWRITES, ids=lambda r: r.name)
+def test_each_rewrite_is_an_identity(rewrite: Any) -> None:
+    x, y, w, v = (Symbol(s, positive=True) for s in "xywv")
+    axis = Symbol("axis", integer=True)
+    samples = {
+        "xlogy": [x * log(y), 3 * x * log(y), x * log(x / y)],
+        "weighted-x-minus-log1p": [w * XMinusLog1p(v / w - 1)],
+        "logsumexp": [log(ClassSum(exp(x), axis))],
+    }[rewrite.name]
+    for sample in samples:
+        rewritten = rewrite.apply(sample)
+        assert rewritten != sample, f"{rewrite.name} did not apply to {sample}"
+        back = rewritten.replace(
+            lambda e: isinstance(e, (XLogY, RelEntr, ScaledXMinusLog1p, LogSumExp)),
+            lambda e: e.rewrite(log),
+        )
+        assert (
+            simplify(
+                expand_log(
+                    back
+                    - sample.replace(
+                        lambda e: isinstance(e, XMinusLog1p), lambda e: e.rewrite(log)
+                    ),
+                    force=True,
+                )
+            )
+            == 0
+        ), (sample, rewritten)
 
 
-def test_bad_q_is_named_q() -> None:
-    with pytest.raises(ValueError, match="q must be nonnegative"):
-        divsym.cross_entropy([0.5, 0.5], [1.5, -0.5])
+def test_rewrites_refuse_what_they_do_not_match() -> None:
+    x, y = Symbol("x", positive=True), Symbol("y", positive=True)
+    for rewrite in REWRITES:
+        assert rewrite.apply(x + y) == x + y
