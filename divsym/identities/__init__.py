@@ -13,6 +13,9 @@ from divsym.identities.information import (
     kl_forms,
 )
 from divsym.identities.jensen_shannon import jsd_bounds, jsd_symmetry
+from divsym.identities.likelihood import likelihood_factorisation, log_likelihood, mle_to_nll
+from divsym.identities.objectives import kl_cross_entropy_objective
+from divsym.identities.one_hot import one_hot_cross_entropy_nll
 from divsym.identities.softmax import (
     softmax_jacobian,
     softmax_normalisation,
@@ -44,10 +47,15 @@ FACTORIES: tuple[Callable[[], Derivation], ...] = (
     softmax_high_temperature,
     softmax_low_temperature,
     softmax_jacobian,
+    likelihood_factorisation,
+    log_likelihood,
+    mle_to_nll,
     entropy_expected_information,
     cross_entropy_expectation,
     kl_forms,
     jsd_symmetry,
+    kl_cross_entropy_objective,
+    one_hot_cross_entropy_nll,
     gibbs_lemma,
     gibbs_inequality,
     jsd_bounds,

@@ -1,0 +1,142 @@
+"""Lecture sections "Data" and "Maximum likelihood": i.i.d. factorisation, log-likelihood, NLL.
+
+Modelling (see :mod:`divsym.conditional`): the data set has a symbolic size ``N``; each
+derivation puts ``N`` in ``Context.classes``, so the numeric backstop instantiates it and writes
+the products out. ``p(x_i)``, ``p(x_i, y_i)`` are positive entries sampled in ``(0.01, 1)``;
+``p(y_i | x_i)`` is defined as ``p(x_i, y_i)/p(x_i)``; the model ``p_θ(y_i | x_i)`` is an
+opaque positive function of ``θ``.
+"""
+
+from __future__ import annotations
+
+from sympy import Add, Product, Sum, Symbol, log
+
+from divsym.conditional import Joint, Marginal, ModelConditional, TrueConditional, theta
+from divsym.context import Context
+from divsym.derivation import Derivation, Step
+from divsym.discrete_rules import log_of_product
+from divsym.likelihood_nodes import DataProbability, ModelLikelihood, labels_base
+from divsym.notation import i
+from divsym.optimisation import ArgMax, ArgMin, argopt_drop_constant, argopt_log, argopt_negate
+from divsym.rules import unfold_definitions
+
+__all__ = ["N", "likelihood_factorisation", "log_likelihood", "mle_to_nll"]
+
+#: Size of the training set D = {(x_1, y_1), …, (x_N, y_N)} (the lecture reuses n).
+N = Symbol("N", integer=True, positive=True)
+
+p_x = Marginal("p_x", positive=True)
+p_xy = Joint("p_xy", positive=True)
+y = labels_base()
+
+_DATA = Context(classes=N, ranges={p_x: (0.01, 1.0), p_xy: (0.01, 1.0)})
+_N_REMARK = (
+    "The lecture indexes the data set by n, the number of classes elsewhere; here the data "
+    "set has size N, symbolic, and i = 1..N runs over the data points."
+)
+
+
+def likelihood_factorisation() -> Derivation:
+    """``p(D) = Π p(x_i, y_i) = Π p(x_i) p(y_i | x_i)`` for i.i.d. data."""
+    return Derivation(
+        id="likelihood-factorisation",
+        title="The probability of i.i.d. data factorises",
+        context=_DATA,
+        section="data",
+        remarks=(
+            _N_REMARK,
+            "The lecture's next line, p(D) = Π p(x_i) p_θ(y_i|x_i), is not an equality but the "
+            "model: the true p(y_i|x_i) is replaced by the model p_θ(y_i|x_i). divsym writes "
+            "that model likelihood p_θ(D) and uses it in log-likelihood and mle-to-nll.",
+        ),
+        steps=(
+            Step(DataProbability(p_xy, i, N), "the probability of the training set D"),
+            Step(
+                Product(p_xy[i], (i, 1, N)),
+                "i.i.d.: the pairs (x_i, y_i) are independent, each drawn from p(x, y)",
+                rules=(unfold_definitions,),
+            ),
+            Step(
+                Product(p_x[i] * TrueConditional(p_xy, p_x, i), (i, 1, N)),
+                "product rule p(x, y) = p(x) p(y|x), i.e. the definition p(y|x) = p(x, y)/p(x)",
+            ),
+        ),
+    )
+
+
+def _model_terms() -> tuple[Sum, Sum]:
+    return Sum(log(p_x[i]), (i, 1, N)), Sum(log(ModelConditional(y[i], i, theta)), (i, 1, N))
+
+
+def log_likelihood() -> Derivation:
+    """``log p_θ(D) = log Π p(x_i) p_θ(y_i|x_i) = Σ log p(x_i) + Σ log p_θ(y_i|x_i)``."""
+    data_term, model_term = _model_terms()
+    return Derivation(
+        id="log-likelihood",
+        title="The log-likelihood is a sum over the data points",
+        context=_DATA,
+        section="mle",
+        remarks=(_N_REMARK,),
+        steps=(
+            Step(
+                log(ModelLikelihood(p_x, y, i, theta, N)),
+                "the log of the model's probability of the data",
+            ),
+            Step(
+                log(Product(p_x[i] * ModelConditional(y[i], i, theta), (i, 1, N))),
+                "model of the true p(y_i|x_i): p_θ(D) = Π p(x_i) p_θ(y_i|x_i)",
+                rules=(unfold_definitions,),
+            ),
+            Step(
+                Sum(log(p_x[i] * ModelConditional(y[i], i, theta)), (i, 1, N)),
+                "the log of a product of positive factors is the sum of their logs",
+                rules=(log_of_product,),
+            ),
+            Step(
+                Add(data_term, model_term, evaluate=False),
+                "log(p(x_i) p_θ(y_i|x_i)) = log p(x_i) + log p_θ(y_i|x_i), and split the sum",
+            ),
+        ),
+    )
+
+
+def mle_to_nll() -> Derivation:
+    """``argmax_θ p_θ(D) = argmax_θ Σ log p_θ(y_i|x_i) = argmin_θ -Σ log p_θ(y_i|x_i)``."""
+    data_term, model_term = _model_terms()
+    likelihood = ModelLikelihood(p_x, y, i, theta, N)
+    return Derivation(
+        id="mle-to-nll",
+        title="Maximum likelihood is minimum negative log-likelihood",
+        context=_DATA,
+        section="mle",
+        remarks=(
+            _N_REMARK,
+            "An argmax or argmin here is the set of optimisers over θ; each step shows that "
+            "the two objectives differ by a strictly increasing map (log), a term with zero "
+            "θ-derivative, or a sign that swaps max and min. Whether an optimiser exists or "
+            "is unique is not claimed.",
+        ),
+        steps=(
+            Step(ArgMax(likelihood, theta), "choose θ such that p(D) is maximised"),
+            Step(
+                ArgMax(log(likelihood), theta),
+                "p_θ(D) > 0 and log is strictly increasing: the same maximisers",
+                rules=(argopt_log,),
+            ),
+            Step(
+                ArgMax(Add(data_term, model_term, evaluate=False), theta),
+                "the log-likelihood (derivation log-likelihood)",
+            ),
+            Step(
+                ArgMax(model_term, theta),
+                "Σ log p(x_i) does not depend on θ (its θ-derivative is 0): dropping it keeps "
+                "the maximisers — maximum likelihood estimation (MLE)",
+                rules=(argopt_drop_constant,),
+            ),
+            Step(
+                ArgMin(-model_term, theta),
+                "maximising f is minimising −f: the negative log-likelihood (NLL), our loss",
+                rules=(argopt_negate,),
+            ),
+        ),
+    )

@@ -1,0 +1,74 @@
+"""Lecture section "KL divergence ↔ cross-entropy", for one data point and a model ``p_θ``.
+
+With the data distribution ``p(y | x_i)`` fixed, ``H(p)`` does not depend on ``θ``, so
+minimising ``D_KL(p ‖ p_θ)`` over ``θ`` is minimising the cross-entropy ``H(p, p_θ)``.
+``p(y | x_i)`` is a normalised distribution over the classes ``y = 1..n``; ``p_θ(y | x_i)`` is
+the opaque positive model of :mod:`divsym.conditional`.
+"""
+
+from __future__ import annotations
+
+from sympy import Add, Sum, Symbol, log
+
+from divsym.conditional import ClassConditional, ModelConditional, theta
+from divsym.context import Context
+from divsym.derivation import Derivation, Step
+from divsym.likelihood_nodes import PointCrossEntropy, PointEntropy, PointKL
+from divsym.notation import i, n
+from divsym.optimisation import ArgMin, argopt_drop_constant
+
+__all__ = ["kl_cross_entropy_objective", "p_cond", "y"]
+
+#: The class variable of one data point's distributions, bound in every Sum over 1..n.
+y = Symbol("y", integer=True, positive=True)
+#: The data distribution p(y | x_i) over the classes, for the fixed data point x_i.
+p_cond = ClassConditional("p_c", positive=True)
+
+
+def kl_cross_entropy_objective() -> Derivation:
+    """``argmin_θ D_KL(p ‖ p_θ) = argmin_θ (H(p, p_θ) − H(p)) = argmin_θ H(p, p_θ)``."""
+    target, model = p_cond[y], ModelConditional(y, i, theta)
+    cross = -Sum(target * log(model), (y, 1, n))
+    entropy_term = Sum(target * log(target), (y, 1, n))
+    return Derivation(
+        id="kl-cross-entropy-objective",
+        title="Minimising the KL divergence is minimising the cross-entropy",
+        context=Context(distributions=(p_cond,)),
+        section="kl-ce",
+        remarks=(
+            "The lecture strikes out Σ p(y|x_i) log p(y|x_i) in both lines; the term is not "
+            "zero, it only does not depend on θ. So D_KL and the cross-entropy are different "
+            "numbers with the same minimisers over θ, which is what is shown here.",
+        ),
+        steps=(
+            Step(
+                ArgMin(PointKL(target, model, y, n), theta),
+                "fit the model p_θ(y|x_i) to the data distribution p(y|x_i) by minimising "
+                "the KL divergence",
+            ),
+            Step(
+                ArgMin(-Sum(target * log(model / target), (y, 1, n)), theta),
+                "the lecture's summary form of the KL divergence, -Σ p log(p_θ/p)",
+            ),
+            Step(
+                ArgMin(Add(cross, entropy_term, evaluate=False), theta),
+                "log(p_θ/p) = log p_θ − log p: cross-entropy plus Σ p log p",
+            ),
+            Step(
+                ArgMin(
+                    Add(
+                        PointCrossEntropy(target, model, y, n),
+                        -PointEntropy(target, y, n),
+                        evaluate=False,
+                    ),
+                    theta,
+                ),
+                "definitions: H(p, p_θ) = -Σ p log p_θ and H(p) = -Σ p log p",
+            ),
+            Step(
+                ArgMin(PointCrossEntropy(target, model, y, n), theta),
+                "with p(y|x_i) fixed (the data), H(p) does not depend on θ (θ-derivative 0)",
+                rules=(argopt_drop_constant,),
+            ),
+        ),
+    )

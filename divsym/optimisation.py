@@ -1,0 +1,178 @@
+"""``argmax_θ`` and ``argmin_θ`` as SymPy nodes, and the sound rules that relate them.
+
+An :class:`ArgMax` or :class:`ArgMin` node stands for the *set* of optimisers of its objective
+over ``θ``; ``θ`` is bound inside it (not a free symbol, never substituted). Two of them are
+equal when their optimiser sets are equal. Only three facts are used, each a named rule that
+checks its condition and refuses otherwise:
+
+* ``argopt-log``: ``argmax_θ f = argmax_θ log f`` (and for argmin) when ``f > 0``, because
+  ``log`` is strictly increasing on ``(0, ∞)``;
+* ``argopt-drop-constant``: ``argmax_θ (c + g) = argmax_θ g`` when ``∂c/∂θ = 0`` (SymPy's
+  derivative is exactly ``0``);
+* ``argopt-negate``: ``argmax_θ f = argmin_θ (−f)`` and ``argmin_θ f = argmax_θ (−f)``.
+
+Inside the objective, every equality rule (and the canonical form) applies as usual: equal
+objectives have equal optimisers. For the numeric backstop a node evaluates to its optimiser
+over the finite grid :data:`THETA_GRID` (exact ties have probability zero at random points);
+the optimisers over a grid agree whenever the optimisers over the reals do, by the same three
+facts, so a wrong step (argmax for argmin, a θ-dependent term dropped) shows up there.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import mpmath
+from mpmath.libmp import prec_to_dps
+from sympy import Add, Basic, Expr, Float, Function, Rational, Symbol, lambdify, log
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
+
+from divsym.conditional import ModelConditional
+from divsym.context import Context
+from divsym.rules import Rule
+
+__all__ = [
+    "THETA_GRID",
+    "ArgMax",
+    "ArgMin",
+    "ArgOptimum",
+    "argopt_drop_constant",
+    "argopt_log",
+    "argopt_negate",
+]
+
+#: Names the numeric evaluation of an objective may call beyond mpmath's.
+_NUMERIC_NAMES = {
+    "ModelConditional": lambda y, i, t: ModelConditional.family(mpmath.mpf(y), mpmath.mpf(i), t)
+}
+
+#: Parameter values at which the numeric backstop compares objectives: θ = -1, -1/2, …, 5.
+THETA_GRID: tuple[Rational, ...] = tuple(Rational(k, 2) for k in range(-2, 11))
+
+
+class ArgOptimum(Function):
+    """``arg{max,min}_θ f``: arguments ``(f, θ)``; ``θ`` is bound."""
+
+    nargs = 2
+    #: ``+1`` for argmax, ``-1`` for argmin.
+    sense: ClassVar[int]
+    text_name: ClassVar[str]
+
+    @classmethod
+    def eval(cls, *args: Any) -> None:
+        return None
+
+    @property
+    def objective(self) -> Expr:
+        return self.args[0]  # type: ignore[no-any-return]
+
+    @property
+    def variable(self) -> Symbol:
+        return self.args[1]  # type: ignore[no-any-return]
+
+    @property
+    def free_symbols(self) -> set[Basic]:
+        return self.objective.free_symbols - {self.variable}  # type: ignore[no-any-return]
+
+    def _xreplace(self, rule: dict[Basic, Basic]) -> tuple[Basic, bool]:
+        if self in rule:
+            return rule[self], True
+        inner = {k: v for k, v in rule.items() if k != self.variable}
+        objective, changed = self.objective._xreplace(inner)
+        return (self.func(objective, self.variable), True) if changed else (self, False)
+
+    def _eval_subs(self, old: Basic, new: Basic) -> Basic | None:
+        if old == self.variable:
+            return self
+        return None
+
+    def _eval_evalf(self, prec: int) -> Float | None:
+        digits = prec_to_dps(prec)
+        if self.objective.free_symbols - {self.variable}:
+            return None
+        # One compiled mpmath function of θ, evaluated on the grid (SymPy's own evalf would
+        # rebuild the tree, with its assumptions, at every grid point).
+        function = lambdify(self.variable, self.objective, modules=[_NUMERIC_NAMES, "mpmath"])
+        values = []
+        with mpmath.workdps(digits + 10):
+            for point in THETA_GRID:
+                value = function(mpmath.mpf(point.p) / point.q)
+                if not isinstance(value, mpmath.mpf) or not mpmath.isfinite(value):
+                    return None
+                values.append(self.sense * value)
+        best = max(range(len(values)), key=values.__getitem__)
+        return THETA_GRID[best]._eval_evalf(prec)  # type: ignore[no-any-return]
+
+    def _sympystr(self, printer: StrPrinter) -> str:
+        return f"{self.text_name}_{printer._print(self.variable)}({printer._print(self.objective)})"
+
+    def _latex(self, printer: LatexPrinter, exp: Any = None) -> str:
+        tex = (
+            f"\\operatorname{{{self.text_name}}}_{{{printer._print(self.variable)}}} "
+            f"\\left({printer._print(self.objective)}\\right)"
+        )
+        return f"\\left({tex}\\right)^{{{printer._print(exp)}}}" if exp is not None else tex
+
+
+class ArgMax(ArgOptimum):
+    """``argmax_θ f``: the maximisers of ``f`` over ``θ``."""
+
+    sense = 1
+    text_name = "argmax"
+
+
+class ArgMin(ArgOptimum):
+    """``argmin_θ f``: the minimisers of ``f`` over ``θ``."""
+
+    sense = -1
+    text_name = "argmin"
+
+
+def _is_optimum(e: Basic) -> bool:
+    return isinstance(e, ArgOptimum)
+
+
+def _log(expr: Expr, context: Context) -> Expr:
+    def rewrite(e: ArgOptimum) -> Expr:
+        if e.objective.is_positive is not True:
+            return e
+        return e.func(log(e.objective), e.variable)
+
+    return expr.replace(_is_optimum, rewrite)  # type: ignore[no-any-return]
+
+
+def _drop_constant(expr: Expr, context: Context) -> Expr:
+    def rewrite(e: ArgOptimum) -> Expr:
+        terms = Add.make_args(e.objective)
+        kept = [t for t in terms if t.diff(e.variable) != 0]
+        if len(kept) == len(terms) or not kept:
+            return e
+        return e.func(Add(*kept), e.variable)
+
+    return expr.replace(_is_optimum, rewrite)  # type: ignore[no-any-return]
+
+
+def _negate(expr: Expr, context: Context) -> Expr:
+    def rewrite(e: ArgOptimum) -> Expr:
+        flipped = ArgMin if isinstance(e, ArgMax) else ArgMax
+        return flipped(-e.objective, e.variable)
+
+    return expr.replace(_is_optimum, rewrite)  # type: ignore[no-any-return]
+
+
+argopt_log = Rule(
+    "argopt-log",
+    "argmax_θ f = argmax_θ log f for f > 0 (log is strictly increasing)",
+    _log,
+)
+argopt_drop_constant = Rule(
+    "argopt-drop-constant",
+    "argmax_θ (c + g) = argmax_θ g when ∂c/∂θ = 0",
+    _drop_constant,
+)
+argopt_negate = Rule(
+    "argopt-negate",
+    "argmax_θ f = argmin_θ (−f), argmin_θ f = argmax_θ (−f)",
+    _negate,
+)
