@@ -63,45 +63,56 @@ EQUATIONS: tuple[LectureEquation, ...] = (
         "data",
         r"p(D) = \prod p(x_i, y_i) = \prod p(x_i) p(y_i | x_i)",
         "likelihood-factorisation",
+        2,
     ),
     LectureEquation(
         "model-likelihood",
         "data",
         r"p(D) = \prod p(x_i) p_\theta(y_i | x_i)",
-        "likelihood-factorisation",
+        "log-likelihood",
+        1,
     ),
     LectureEquation(
         "log-likelihood",
         "mle",
         r"\log p(D) = \sum \cancel{\log p(x_i)} + \log p_\theta(y_i | x_i)",
-        "mle-to-nll",
+        "log-likelihood",
+        3,
     ),
     LectureEquation(
         "mle",
         "mle",
         r"\theta^* \leftarrow \operatorname{argmax}_{\theta} \sum \log p_\theta(y_i | x_i)",
         "mle-to-nll",
+        3,
     ),
     LectureEquation(
         "nll",
         "mle",
         r"\theta^* \leftarrow \operatorname{argmin}_{\theta} - \sum \log p_\theta(y_i | x_i)",
         "mle-to-nll",
+        4,
     ),
     LectureEquation(
-        "information", "information", r"I(E) = -\log_2 p(E)", "entropy-expected-information"
+        "information",
+        "information",
+        r"I(E) = -\log_2 p(E)",
+        "entropy-expected-information",
+        2,
     ),
     LectureEquation(
         "entropy",
         "information",
         r"H(X) = E(I(X)) = -\sum p(x_i) \log p(x_i)",
         "entropy-expected-information",
+        3,
     ),
     LectureEquation(
         "cross-entropy",
         "information",
         r"H(P, Q) = E_P(I(Q)) = E_P(-\log q(x)) = -\sum p(x) \log q(x)",
         "cross-entropy-expectation",
+        3,
     ),
     LectureEquation(
         "kl",
@@ -109,6 +120,7 @@ EQUATIONS: tuple[LectureEquation, ...] = (
         r"D_{KL}(P \parallel Q) = E_P(I(Q) - I(P)) = \sum p(x) \log \frac{p(x)}{q(x)}"
         r" = -\sum p(x) \log \frac{q(x)}{p(x)}",
         "kl-forms",
+        3,
     ),
     LectureEquation(
         "jsd",
@@ -116,21 +128,28 @@ EQUATIONS: tuple[LectureEquation, ...] = (
         r"JSD(P \parallel Q) = \frac{1}{2} D_{KL}(P \parallel \frac{P+Q}{2})"
         r" + \frac{1}{2} D_{KL}(Q \parallel \frac{P+Q}{2})",
         "jsd-symmetry",
+        1,
     ),
     LectureEquation(
         "summary-cross-entropy",
         "summary",
         r"-\sum_y p(y|x_i) \log p_\theta(y|x_i)",
         "one-hot-cross-entropy-nll",
+        1,
     ),
     LectureEquation(
-        "summary-nll", "summary", r"-\log p_\theta(y_i|x_i)", "one-hot-cross-entropy-nll"
+        "summary-nll",
+        "summary",
+        r"-\log p_\theta(y_i|x_i)",
+        "one-hot-cross-entropy-nll",
+        3,
     ),
     LectureEquation(
         "summary-kl",
         "summary",
         r"-\sum_y p(y|x_i) \log \frac{p_\theta(y|x_i)}{p(y|x_i)}",
         "kl-cross-entropy-objective",
+        1,
     ),
     LectureEquation(
         "kl-ce",
@@ -145,12 +164,14 @@ EQUATIONS: tuple[LectureEquation, ...] = (
         r"-\sum p(y|x_i) \log p_\theta(y|x_i) + \cancel{\sum p(y|x_i) \log p(y|x_i)}"
         r" \quad -\sum p(y|x_i) \log p_\theta(y|x_i)",
         "kl-cross-entropy-objective",
+        2,
     ),
     LectureEquation(
         "ce-nll-juxtaposed",
         "ce-nll",
         r"H(p, p_\theta) = -\sum_y p(y|x_i) \log p_\theta(y|x_i) - \log p_\theta(y_i|x_i)",
         "one-hot-cross-entropy-nll",
+        1,
     ),
     LectureEquation(
         "ce-nll-expanded",
@@ -158,11 +179,13 @@ EQUATIONS: tuple[LectureEquation, ...] = (
         r"H(p, p_\theta) = -p(y_1|x_i) \log p_\theta(y_1|x_i) - \dots"
         r" - p(y_n|x_i) \log p_\theta(y_n|x_i)",
         "one-hot-cross-entropy-nll",
+        1,
     ),
     LectureEquation(
         "ce-nll-one-term",
         "ce-nll",
         r"= -p(y_i|x_i) \log p_\theta(y_i|x_i) = -\log p_\theta(y_i|x_i) = \text{NLL}",
         "one-hot-cross-entropy-nll",
+        4,
     ),
 )

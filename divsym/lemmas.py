@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from sympy import Dummy, Expr, Integral, Symbol, cancel, expand, factor, integrate, log
@@ -45,6 +46,12 @@ class GibbsTerm(NamedQuantity):
         return f"{tex}^{{{printer._print(exp)}}}" if exp is not None else tex
 
 
+@lru_cache(maxsize=32)
+def _closed_form(integrand: Expr, s: Symbol) -> Expr:
+    """``∫_0^1 integrand ds`` by SymPy, cancelled; cached (integration is the slow part)."""
+    return cancel(expand(integrate(integrand, (s, 0, 1))))  # type: ignore[no-any-return]
+
+
 class UnitIntegral(NamedQuantity):
     """``∫_0^1 f ds`` for an integrand ``f`` in the variable ``s``.
 
@@ -60,7 +67,7 @@ class UnitIntegral(NamedQuantity):
 
     def definition(self) -> Expr:
         integrand, s = self.args
-        return cancel(expand(integrate(integrand, (s, 0, 1))))  # type: ignore[no-any-return]
+        return _closed_form(integrand, s)
 
     def _eval_is_nonnegative(self) -> bool | None:
         integrand, s = self.args

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 import mpmath
 from mpmath.libmp import prec_to_dps
-from sympy import Add, Basic, Expr, Float, Function, Rational, Symbol, lambdify, log
+from sympy import Add, Basic, Expr, Float, Function, Mul, Pow, Rational, Symbol, exp, log
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
@@ -42,10 +42,40 @@ __all__ = [
     "argopt_negate",
 ]
 
-#: Names the numeric evaluation of an objective may call beyond mpmath's.
-_NUMERIC_NAMES = {
-    "ModelConditional": lambda y, i, t: ModelConditional.family(mpmath.mpf(y), mpmath.mpf(i), t)
-}
+_NUMERIC_FUNCTIONS = {log: mpmath.log, exp: mpmath.exp}
+
+
+class _NotNumericError(Exception):
+    """The objective still has a symbol other than θ, or a node without a numeric meaning."""
+
+
+def _numeric(expr: Basic, variable: Symbol, value: Any) -> Any:
+    """``expr`` at ``variable = value`` as an mpmath number, by walking the tree once.
+
+    Much cheaper than ``xreplace`` + ``evalf`` at every grid point, which rebuilds the tree
+    (and its assumptions) each time.
+    """
+    if isinstance(expr, Symbol):
+        if expr is variable or expr == variable:
+            return value
+        raise _NotNumericError(str(expr))
+    if isinstance(expr, Rational):
+        return mpmath.mpf(expr.p) / expr.q
+    if expr.is_Number or expr.is_NumberSymbol:
+        return expr._to_mpmath(mpmath.mp.prec)
+    args = [_numeric(a, variable, value) for a in expr.args]
+    if isinstance(expr, Add):
+        return mpmath.fsum(args)
+    if isinstance(expr, Mul):
+        return mpmath.fprod(args)
+    if isinstance(expr, Pow):
+        return args[0] ** args[1]
+    if isinstance(expr, ModelConditional):
+        return ModelConditional.family(*args)
+    if type(expr) in _NUMERIC_FUNCTIONS:
+        return _NUMERIC_FUNCTIONS[type(expr)](*args)
+    raise _NotNumericError(str(expr))
+
 
 #: Parameter values at which the numeric backstop compares objectives: θ = -1, -1/2, …, 5.
 THETA_GRID: tuple[Rational, ...] = tuple(Rational(k, 2) for k in range(-2, 11))
@@ -88,17 +118,14 @@ class ArgOptimum(Function):
         return None
 
     def _eval_evalf(self, prec: int) -> Float | None:
-        digits = prec_to_dps(prec)
-        if self.objective.free_symbols - {self.variable}:
-            return None
-        # One compiled mpmath function of θ, evaluated on the grid (SymPy's own evalf would
-        # rebuild the tree, with its assumptions, at every grid point).
-        function = lambdify(self.variable, self.objective, modules=[_NUMERIC_NAMES, "mpmath"])
         values = []
-        with mpmath.workdps(digits + 10):
+        with mpmath.workdps(prec_to_dps(prec) + 10):
             for point in THETA_GRID:
-                value = function(mpmath.mpf(point.p) / point.q)
-                if not isinstance(value, mpmath.mpf) or not mpmath.isfinite(value):
+                try:
+                    value = _numeric(self.objective, self.variable, mpmath.mpf(point.p) / point.q)
+                except _NotNumericError:
+                    return None
+                if not mpmath.isfinite(value):
                     return None
                 values.append(self.sense * value)
         best = max(range(len(values)), key=values.__getitem__)
