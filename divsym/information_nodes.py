@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sympy import Expr, IndexedBase, Sum, Symbol, log
+from sympy import Expr, Indexed, IndexedBase, Sum, Symbol, log
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
@@ -46,7 +46,10 @@ class Log2(NamedQuantity):
         return f"log_2({printer._print(self.args[0])})"
 
     def _latex(self, printer: LatexPrinter, exp: Any = None) -> str:
-        tex = f"\\log_2\\left({printer._print(self.args[0])}\\right)"
+        argument = self.args[0]
+        inner = printer._print(argument)
+        simple = isinstance(argument, (Indexed, Symbol))
+        tex = f"\\log_2 {inner}" if simple else f"\\log_2\\left({inner}\\right)"
         return _power(tex, printer, exp)
 
 

@@ -1,0 +1,149 @@
+"""Gibbs' lemma and inequality, 0 ≤ JSD ≤ log 2: derived to decided forms; wrong variants fail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import mpmath
+import pytest
+from sympy import Add, Expr, Rational, S, Sum, Symbol, lambdify, log
+
+from divsym.derivation import Derivation, Relation
+from divsym.identities.gibbs import gibbs_inequality, gibbs_lemma, x
+from divsym.identities.jensen_shannon import jsd_bounds
+from divsym.lemmas import GibbsTerm, UnitIntegral
+from divsym.notation import i, n, p, q
+from divsym.render.latex import to_latex
+from divsym.verify import Status, verify
+
+FACTORIES: dict[str, Callable[[], Derivation]] = {
+    "gibbs-lemma": gibbs_lemma,
+    "gibbs-inequality": gibbs_inequality,
+    "jsd-bounds": jsd_bounds,
+}
+
+
+def _mutate(
+    derivation: Derivation, index: int, expr: Expr | None, relation: Relation | None = None
+) -> Derivation:
+    steps = list(derivation.steps)
+    step = steps[index]
+    steps[index] = replace(
+        step,
+        expr=step.expr if expr is None else expr,
+        relation=step.relation if relation is None else relation,
+        rules=(),
+    )
+    return replace(derivation, steps=tuple(steps))
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_derivation_is_proved(name: str) -> None:
+    derivation = FACTORIES[name]()
+    assert derivation.id == name
+    report = verify(derivation)
+    assert report.status is Status.PROVED, report
+    assert all(step.status is Status.PROVED for step in report.steps), report
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_inequalities_are_decided_not_asserted(name: str) -> None:
+    # Every ≤/≥ step is decided by SymPy from the form written there, never by a rule.
+    derivation = FACTORIES[name]()
+    report = verify(derivation)
+    for step, step_report in zip(derivation.steps[1:], report.steps, strict=True):
+        if step.relation is not Relation.EQ:
+            assert not step.rules
+            assert step_report.route == "decided by SymPy", step_report
+
+
+def test_gibbs_term_sign_is_known_only_for_positive_arguments() -> None:
+    assert GibbsTerm(x).is_nonnegative is True
+    assert GibbsTerm(Symbol("t", real=True)).is_nonnegative is None
+    assert GibbsTerm(x).doit() == x - 1 - log(x)
+
+
+@pytest.mark.parametrize("value", ["0.001", "0.5", "1", "3", "250"])
+def test_lemma_integral_closed_form_matches_quadrature(value: str) -> None:
+    # The closed form the canonical route uses, against mpmath.quad at 30 digits.
+    integral = gibbs_lemma().steps[1].expr
+    assert isinstance(integral, UnitIntegral)
+    integrand, s = integral.args
+    point = Rational(value)
+    with mpmath.workdps(30):
+        f = lambdify(s, integrand.subs(x, point), "mpmath")
+        quad = mpmath.quad(f, [0, 1])
+        closed = integral.definition().subs(x, point).evalf(30)
+        assert abs(quad - mpmath.mpf(str(closed))) < mpmath.mpf("1e-25") * max(1, abs(quad))
+
+
+def test_integral_sign_is_not_claimed_for_a_sign_changing_integrand() -> None:
+    s = Symbol("s", positive=True)
+    assert UnitIntegral(s * (x - 1) / (1 + s * (x - 1)), s).is_nonnegative is None
+
+
+HALF = Rational(1, 2)
+M_OVER_P = (p[i] + q[i]) / (2 * p[i])
+
+MUTATIONS: dict[str, tuple[str, int, Expr | None, Relation | None]] = {
+    "lemma with a sign-changing integrand": (
+        "gibbs-lemma",
+        1,
+        UnitIntegral(Symbol("s", positive=True) * (x - 1), Symbol("s", positive=True)),
+        None,
+    ),
+    "lemma with + log x": ("gibbs-lemma", 2, x - 1 + log(x), None),
+    "Gibbs with the inequality reversed": ("gibbs-inequality", 5, None, Relation.LE),
+    "Gibbs with the normalisation term of the wrong sign": (
+        "gibbs-inequality",
+        3,
+        Sum(p[i] * (q[i] / p[i] - 1 + log(q[i] / p[i])), (i, 1, n)),
+        None,
+    ),
+    "Gibbs with swapped arguments": (
+        "gibbs-inequality",
+        4,
+        Sum(q[i] * GibbsTerm(p[i] / q[i]), (i, 1, n)),
+        None,
+    ),
+    "JSD bound with log 3 instead of log 2": (
+        "jsd-bounds",
+        3,
+        Add(
+            log(3),
+            -HALF * Sum(p[i] * log((p[i] + q[i]) / p[i]), (i, 1, n)),
+            -HALF * Sum(q[i] * log((p[i] + q[i]) / q[i]), (i, 1, n)),
+            evaluate=False,
+        ),
+        None,
+    ),
+    "JSD lower bound reversed": ("jsd-bounds", 1, None, Relation.GE),
+    "JSD with a dropped Gibbs sum": (
+        "jsd-bounds",
+        1,
+        HALF * Sum(p[i] * GibbsTerm(M_OVER_P), (i, 1, n)),
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+def test_wrong_step_is_reported_failed(mutation: str) -> None:
+    name, index, expr, relation = MUTATIONS[mutation]
+    report = verify(_mutate(FACTORIES[name](), index, expr, relation))
+    assert report.status is Status.FAILED, f"{mutation}: {report}"
+
+
+def test_a_true_but_weaker_bound_is_not_reported_failed() -> None:
+    # JSD ≤ log 3 is true: replacing the final log 2 by log 3 must not be called wrong.
+    report = verify(_mutate(jsd_bounds(), 5, log(3)))
+    assert report.status is not Status.FAILED, report
+
+
+def test_lemma_nodes_print_in_lecture_notation() -> None:
+    s = Symbol("s", positive=True)
+    assert to_latex(GibbsTerm(x)) == r"G\left(x\right)"
+    assert to_latex(UnitIntegral(s * x, s)).startswith(r"\int_0^1 ")
+    assert str(GibbsTerm(x)) == "G(x)"
+    assert S.Zero == GibbsTerm(S.One).doit()
