@@ -266,6 +266,15 @@ def _compilable(values: dict[Basic, Expr]) -> bool:
     )
 
 
+def _evaluate_either(expr: Expr, values: dict[Basic, Expr], compile_: bool) -> Expr:
+    if compile_ and _compilable(values):
+        try:
+            return _evaluate_compiled(expr, values)
+        except (NotImplementedError, NameError, AttributeError, TypeError):
+            pass  # a node mpmath cannot evaluate: evalf below is the reference anyway
+    return _evaluate(expr, values)
+
+
 def numeric_check(
     previous: Expr,
     current: Expr,
@@ -283,10 +292,10 @@ def numeric_check(
         compile_ = previous.has(Derivative) or current.has(Derivative)
         for _ in range(points):
             values = sample_point((left, right), context, classes, rng)
-            if compile_ and _compilable(values):
-                a, b = _evaluate_compiled(left, values), _evaluate_compiled(right, values)
-            else:
-                a, b = _evaluate(left, values), _evaluate(right, values)
+            a, b = (
+                _evaluate_either(left, values, compile_),
+                _evaluate_either(right, values, compile_),
+            )
             if not _agrees(a, b, relation):
                 return BackstopResult(
                     False,
