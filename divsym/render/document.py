@@ -127,8 +127,9 @@ def _equation_note_tex(row: EquationStatus) -> str:
     if row.derivation is None:
         where = f"{text(MISSING)} (\\texttt{{{text(equation.derivation)}}})"
     else:
-        link = command("hyperref", text(row.derivation.title), optional=row.derivation.id)
-        where = f"derived in {link}{_step_words(equation)}"
+        number = command("S") + command("ref", row.derivation.id)
+        title = command("hyperref", text(f'"{row.derivation.title}"'), optional=row.derivation.id)
+        where = f"derived in {number}, {title}{_step_words(equation)}"
     status = command("emph", text(row.status))
     return f"{command('noindent')} Lecture equation {label}: {where} --- {status}."
 
@@ -222,7 +223,7 @@ def _equation_note_markdown(row: EquationStatus) -> str:
     if row.derivation is None:
         where = f"{MISSING} (`{equation.derivation}`)"
     else:
-        where = f"derived in [{markdown_text(row.derivation.title)}](#{row.derivation.id})"
+        where = f"derived in “[{markdown_text(row.derivation.title)}](#{row.derivation.id})”"
         where += _step_words(equation)
     return f"Lecture equation `{equation.label}`: {where} — *{row.status}*."
 
