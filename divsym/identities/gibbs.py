@@ -7,7 +7,7 @@ with an integrand that is visibly nonnegative; the inequality then writes ``D_KL
 
 from __future__ import annotations
 
-from sympy import S, Sum, Symbol, log
+from sympy import Add, Mul, S, Sum, Symbol, log
 
 from divsym.context import Context
 from divsym.derivation import Derivation, Relation, Step
@@ -21,6 +21,7 @@ __all__ = ["gibbs_inequality", "gibbs_lemma", "x"]
 #: The lemma's variable: any positive real number.
 x = Symbol("x", positive=True)
 _s = Symbol("s", positive=True)
+_x_minus_1 = Add(x, -1, evaluate=False)
 
 
 def gibbs_lemma() -> Derivation:
@@ -33,13 +34,13 @@ def gibbs_lemma() -> Derivation:
         steps=(
             Step(S.Zero, "the lemma behind Gibbs' inequality, for any x > 0"),
             Step(
-                UnitIntegral(_s * (x - 1) ** 2 / (1 + _s * (x - 1)), _s),
+                UnitIntegral(_s * _x_minus_1**2 / (1 + _s * _x_minus_1), _s),
                 "the integrand is nonnegative for 0 < s < 1: s ≥ 0, (x − 1)² ≥ 0 and the "
                 "denominator 1 + s(x − 1) = (1 − s) + s x is positive",
                 relation=Relation.LE,
             ),
             Step(
-                x - 1 - log(x),
+                Add(x, -1, -log(x), evaluate=False),
                 "evaluate the integral: it is x − 1 − log x (SymPy's antiderivative, cancelled; "
                 "the substitution t = 1 + s(x − 1) turns it into ∫_1^x (1 − 1/t) dt)",
             ),
@@ -64,11 +65,14 @@ def gibbs_inequality() -> Derivation:
             ),
             Step(-Sum(p[i] * log(q[i] / p[i]), (i, 1, n)), "log(p/q) = -log(q/p)"),
             Step(
-                Sum(p[i] * (q[i] / p[i] - 1 - log(q[i] / p[i])), (i, 1, n)),
+                Sum(
+                    Mul(p[i], Add(q[i] / p[i], -1, -log(q[i] / p[i]), evaluate=False)),
+                    (i, 1, n),
+                ),
                 "add Σ q_i − Σ p_i = 1 − 1 = 0 (both distributions are normalised)",
             ),
             Step(
-                Sum(p[i] * GibbsTerm(q[i] / p[i]), (i, 1, n)),
+                Sum(Mul(p[i], GibbsTerm(q[i] / p[i]), evaluate=False), (i, 1, n)),
                 "each summand is p_i G(q_i/p_i) with G(x) = x − 1 − log x",
             ),
             Step(

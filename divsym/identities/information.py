@@ -43,7 +43,7 @@ def entropy_expected_information() -> Derivation:
         steps=(
             Step(Entropy(p), "the entropy of the random variable X with distribution P"),
             Step(
-                Mul(log(2), Expectation(p, Information(p, i)), evaluate=False),
+                Mul(Expectation(p, Information(p, i)), log(2), evaluate=False),
                 "the lecture's H(X) = E(I(X)), with the information I in bits and H in nats: "
                 "one bit is log 2 nats",
             ),
@@ -76,7 +76,7 @@ def cross_entropy_expectation() -> Derivation:
         steps=(
             Step(CrossEntropy(p, q), "the cross-entropy of Q relative to P"),
             Step(
-                Mul(log(2), Expectation(p, Information(q, i)), evaluate=False),
+                Mul(Expectation(p, Information(q, i)), log(2), evaluate=False),
                 "the lecture's H(P, Q) = E_P(I(Q)), with I in bits and H in nats (factor log 2)",
             ),
             Step(
@@ -109,8 +109,8 @@ def kl_forms() -> Derivation:
             Step(KLDivergence(p, q), "the KL divergence of the model Q from the data P"),
             Step(
                 Mul(
-                    log(2),
                     Expectation(p, Add(Information(q, i), -Information(p, i), evaluate=False)),
+                    log(2),
                     evaluate=False,
                 ),
                 "the lecture's E_P(I(Q) - I(P)): the information Q assigns, less that P "

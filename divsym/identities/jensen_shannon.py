@@ -8,7 +8,7 @@ log is of a number ≥ 1.
 
 from __future__ import annotations
 
-from sympy import Add, Rational, S, Sum, log
+from sympy import Add, Mul, Rational, S, Sum, log
 
 from divsym.context import Context
 from divsym.derivation import Derivation, Relation, Step
@@ -58,8 +58,8 @@ def jsd_bounds() -> Derivation:
             Step(S.Zero, "for normalised distributions P and Q with mixture M = (P + Q)/2"),
             Step(
                 Add(
-                    _HALF * Sum(p[i] * GibbsTerm(m_over_p), (i, 1, n)),
-                    _HALF * Sum(q[i] * GibbsTerm(m_over_q), (i, 1, n)),
+                    _HALF * Sum(Mul(p[i], GibbsTerm(m_over_p), evaluate=False), (i, 1, n)),
+                    _HALF * Sum(Mul(q[i], GibbsTerm(m_over_q), evaluate=False), (i, 1, n)),
                     evaluate=False,
                 ),
                 "every summand is a positive weight times a Gibbs term G(x) = x − 1 − log x ≥ 0 "
