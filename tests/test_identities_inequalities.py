@@ -147,3 +147,14 @@ def test_lemma_nodes_print_in_lecture_notation() -> None:
     assert to_latex(UnitIntegral(s * x, s)).startswith(r"\int_0^1 ")
     assert str(GibbsTerm(x)) == "G(x)"
     assert S.Zero == GibbsTerm(S.One).doit()
+
+
+def test_gibbs_term_sign_rests_on_the_proved_lemma() -> None:
+    # G(x) ≥ 0 is what the node's _eval_is_nonnegative answers; the lemma derivation must
+    # state exactly that (0 ≤ … = G(x) for a positive x) and be proved.
+    lemma = gibbs_lemma()
+    assert lemma.start == 0
+    assert lemma.end == GibbsTerm(x)
+    assert x.is_positive
+    assert [s.relation for s in lemma.steps[1:]] == [Relation.LE, Relation.EQ, Relation.EQ]
+    assert verify(lemma).status is Status.PROVED
