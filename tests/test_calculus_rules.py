@@ -1,4 +1,4 @@
-"""Each calculus rule on its own: where it applies, and where it must refuse."""
+"""Each calculus and limit rule on its own: where it applies, and where it must refuse."""
 
 from __future__ import annotations
 
@@ -19,24 +19,27 @@ from sympy import (
 
 from divsym.calculus_rules import (
     CALCULUS_RULES,
-    CommutativeLimit,
     collapse_kronecker_sums,
     differentiate,
-    evaluate_limits,
     factor_common_terms,
-    finite_limit,
     fold_piecewise,
-    limit_laws,
-    limit_through_piecewise,
-    limit_through_sum,
-    reciprocal_temperature,
     resolve_piecewise_in_sums,
     split_exponentials,
     split_sum_at,
     sum_of_constant,
-    u,
 )
 from divsym.context import Context
+from divsym.limit_rules import (
+    LIMIT_RULES,
+    CommutativeLimit,
+    evaluate_limits,
+    finite_limit,
+    limit_laws,
+    limit_through_piecewise,
+    limit_through_sum,
+    reciprocal_temperature,
+    u,
+)
 from divsym.notation import T, c, i, j, k, n, z
 from divsym.render.latex import to_latex
 
@@ -49,6 +52,7 @@ LABELS = Context(labels=(k, m))
 def test_every_calculus_rule_is_registered_under_its_name() -> None:
     assert {rule.name for rule in CALCULUS_RULES.values()} == set(CALCULUS_RULES)
     assert len(CALCULUS_RULES) == 12
+    assert set(LIMIT_RULES) <= set(CALCULUS_RULES)
 
 
 def test_commutative_limit_commutes_where_sympy_limit_does_not() -> None:

@@ -9,7 +9,6 @@ import pytest
 from sympy import Expr, KroneckerDelta, Mul, Piecewise, S, Sum, exp, latex
 
 from divsym import definitions
-from divsym.calculus_rules import CommutativeLimit, u
 from divsym.derivation import Derivation, Relation
 from divsym.identities import all_derivations
 from divsym.identities.softmax import (
@@ -26,6 +25,7 @@ from divsym.identities.softmax_limits import (
     softmax_low_temperature,
 )
 from divsym.lecture import EQUATIONS
+from divsym.limit_rules import CommutativeLimit, u
 from divsym.notation import T, c, i, j, k, n, z
 from divsym.verify import Status, symbolic_route, verify
 

@@ -10,25 +10,25 @@ from __future__ import annotations
 from sympy import IndexedBase, Mul, Piecewise, Pow, Sum, Symbol, exp, oo
 
 from divsym.calculus_rules import (
-    CommutativeLimit as Limit,
-)
-from divsym.calculus_rules import (
-    evaluate_limits,
     factor_common_terms,
     fold_piecewise,
-    limit_laws,
-    limit_through_piecewise,
-    limit_through_sum,
-    reciprocal_temperature,
     resolve_piecewise_in_sums,
     split_exponentials,
     split_sum_at,
     sum_of_constant,
-    u,
 )
 from divsym.context import Context
 from divsym.derivation import Derivation, Step
 from divsym.identities.softmax import SoftmaxProbability
+from divsym.limit_rules import CommutativeLimit as Limit
+from divsym.limit_rules import (
+    evaluate_limits,
+    limit_laws,
+    limit_through_piecewise,
+    limit_through_sum,
+    reciprocal_temperature,
+    u,
+)
 from divsym.notation import T, i, j, n, z
 from divsym.rules import pull_constants, unfold_definitions
 
