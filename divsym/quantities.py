@@ -73,7 +73,7 @@ class NamedQuantity(Function):
     def _latex(self, printer: LatexPrinter, exp: Any = None) -> str:
         names = self.latex_separator.join(distribution_name(d) for d in self.distributions)
         tex = f"{self.latex_name}({names})"
-        return f"{tex}^{{{printer._print(exp)}}}" if exp is not None else tex
+        return f"{tex}^{{{exp}}}" if exp is not None else tex
 
 
 class Entropy(NamedQuantity):

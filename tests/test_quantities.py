@@ -49,3 +49,8 @@ def test_quantity_with_concrete_classes_writes_out_every_term() -> None:
 def test_distribution_must_be_indexed() -> None:
     with pytest.raises(TypeError, match="IndexedBase"):
         str(Entropy(IndexedBase("p")[i]))  # type: ignore[arg-type]
+
+
+def test_power_of_a_quantity_prints_its_exponent_once() -> None:
+    # SymPy hands _latex the exponent already printed; printing it again gave \mathtt{\text{2}}.
+    assert latex(Entropy(p) ** 2) == "H(P)^{2}"
