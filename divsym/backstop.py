@@ -153,6 +153,9 @@ def sample_point(
     for atom in sorted(atoms, key=str):
         if isinstance(atom, Indexed):
             bases.add(atom.base)
+    # SymPy counts the label of an IndexedBase (``x`` in ``x[1]``) as a free symbol; it names
+    # the array, it is not a number, and giving it a value would turn ``x[1]`` into nonsense.
+    atoms -= {base.label for base in bases}
     for base in sorted(bases, key=str):
         if base in context.distributions:
             for index, value in enumerate(_probabilities(rng, classes), start=1):

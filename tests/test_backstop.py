@@ -116,3 +116,12 @@ def test_instantiation_is_cached_per_expression_and_number_of_classes() -> None:
 def test_report_of_a_huge_value_is_a_failure_not_a_crash(huge: Expr) -> None:
     # Formatting such a Float with format() goes through Decimal and raises; str() does not.
     assert "is false" in _check(huge, S.Zero)
+
+
+def test_labels_of_indexed_bases_are_never_sampled_as_numbers() -> None:
+    x = IndexedBase("x", positive=True)
+    y = IndexedBase("y", integer=True, positive=True)
+    expr = x[1] * x[2] + y[1]
+    values = sample_point((expr,), Context(), 3, random.Random(0))
+    assert set(values) == {x[1], x[2], y[1]}
+    assert expr.xreplace(values).is_number
