@@ -132,12 +132,13 @@ def softmax(z: ArrayLike, T: float = 1.0) -> list[Any]:
 def log_softmax(z: ArrayLike, T: float = 1.0) -> list[Any]:
     """``log(exp(z_i/T) / Σ_j exp(z_j/T))`` for every class, as mpmath numbers.
 
-    The largest entry is ``−log(1 + Σ_{j≠k} exp((z_j − z_k)/T))``; when those terms are below
-    ``1e-50`` the definition rounds it to 0 at 50 digits. Such rows are evaluated again at
-    400 digits, enough for every value above float64's smallest subnormal.
+    The largest entry is ``−log(1 + Σ_{j≠k} exp((z_j − z_k)/T))``: the definition, a log of a
+    ratio within ``δ`` of 1, loses ``−log10 δ`` of its 50 digits there (all of them below
+    ``1e-50``). Rows with an entry below ``1e-15`` in magnitude are therefore evaluated again
+    at 400 digits, enough for every value above float64's smallest subnormal.
     """
     values = _logits("log_softmax", z, T, REFERENCE_DIGITS)
-    if len(values) > 1 and any(v == 0 for v in values):
+    if len(values) > 1 and any(abs(v) < 1e-15 for v in values):
         values = _logits("log_softmax", z, T, _WIDE_DIGITS)
     return values
 
@@ -158,8 +159,12 @@ def _reduction(name: str) -> Callable[..., Any]:
 
 def _distributions(name: str, base: float | None, *arrays: ArrayLike) -> Any:
     function = _reduction(name)
+    # A class where every input is 0 contributes 0 by 0·log 0 = 0; dropping it avoids 0/0
+    # inside the mixture of the Jensen–Shannon definition.
+    stacked = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64).ravel() for a in arrays))
+    keep = np.any([a != 0 for a in stacked], axis=0)
     with mpmath.workdps(REFERENCE_DIGITS):
-        vectors = [_mp(a) for a in arrays]
+        vectors = [_mp(a[keep]) for a in stacked]
         value = _in_base(function(*(_OneBased(v) for v in vectors), len(vectors[0])), base)
         return mpmath.sqrt(value) if name == "js_distance" else +value
 

@@ -85,17 +85,17 @@ def _use_xlogy(expr: Expr) -> Expr:
 
 
 def _use_weighted(expr: Expr) -> Expr:
-    """``w·XMinusLog1p(x)`` → ``ScaledXMinusLog1p(w, w·x)``, ``w·x`` brought to one fraction.
+    """``w·XMinusLog1p(x)`` → ``ScaledXMinusLog1p(w, w·x, w·(1 + x))``, each one fraction.
 
-    ``w·x`` is ``q − p`` in a KL term: formed by one exact subtraction when ``q ≈ p``.
+    In a KL term these are ``p``, ``q − p`` (one exact subtraction when ``q ≈ p``) and ``q``.
     """
 
     def rewrite(term: Mul) -> Expr:
         nodes = [factor for factor in term.args if isinstance(factor, XMinusLog1p)]
         if len(nodes) != 1:
             return term
-        weight = term / nodes[0]
-        return ScaledXMinusLog1p(weight, cancel(weight * nodes[0].args[0]))
+        weight, x = term / nodes[0], nodes[0].args[0]
+        return ScaledXMinusLog1p(weight, cancel(weight * x), cancel(weight * (1 + x)))
 
     return expr.replace(  # type: ignore[no-any-return]
         lambda e: isinstance(e, Mul) and any(isinstance(a, XMinusLog1p) for a in e.args), rewrite
@@ -122,7 +122,7 @@ USE_XLOGY = Rewrite(
 )
 USE_WEIGHTED = Rewrite(
     "weighted-x-minus-log1p",
-    "w·(x − log(1 + x)) → ScaledXMinusLog1p(w, w·x), equal to w·x where w = 0 (its limit)",
+    "w·(x − log(1 + x)) → ScaledXMinusLog1p(w, w·x, w·(1 + x)), equal to w·x where w = 0",
     _use_weighted,
 )
 USE_LOGSUMEXP = Rewrite("logsumexp", "log Σ_j exp(x_j) → LogSumExp(x)", _use_logsumexp)

@@ -25,6 +25,9 @@ __all__ = [
 #: (``u`` the unit roundoff): at most 4.4e-15 at the threshold.
 SERIES_THRESHOLD = 0.1
 
+#: From this ``|x|`` on, ``log(1 + x)`` is taken as the log of the ratio ``u/w``.
+_RATIO_THRESHOLD = 0.5
+
 # x − log(1 + x) = 2u²/(1 − u) − 2u³ Σ_k u^(2k)/(2k + 3) with u = x/(2 + x), because
 # log(1 + x) = 2 artanh(u) and x = 2u/(1 − u). For |x| < 0.1, |u| < 0.0527 and the first
 # omitted term (k = 6) is below 1e-18 relative.
@@ -66,18 +69,23 @@ def _series(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return 2.0 * u2 / (1.0 - u) - 2.0 * u * u2 * tail  # type: ignore[no-any-return]
 
 
-def kernel_x_minus_log1p(w: NDArray[Any], v: NDArray[Any]) -> NDArray[np.float64]:
-    """``w·(x − log(1 + x))`` with ``x = v/w``, and ``v`` where ``w = 0``; in float64.
+def kernel_x_minus_log1p(w: NDArray[Any], v: NDArray[Any], u: NDArray[Any]) -> NDArray[np.float64]:
+    """``w·(x − log(1 + x))`` with ``x = v/w``, ``1 + x = u/w``; ``v`` where ``w = 0``; float64.
 
-    Accurate to a few units in the last place of float64 for every ``x > −1``, including
-    ``|x| ≪ 1`` where ``x − log1p(x)`` cancels (there the series above is used). ``x = −1``
-    gives ``+inf`` (``q = 0 < p`` in a KL term).
+    Three regions, each accurate to a few units in the last place of float64:
+    ``|x| ≥ 1/2``: ``x − log(u/w)`` (the ratio, not ``1 + x``, whose rounding would lose ``u``
+    when ``u ≪ w``); ``1/10 ≤ |x| < 1/2``: ``x − log1p(x)`` (there ``v`` is exact: ``w`` and
+    ``u`` are within a factor 2); ``|x| < 1/10``: the series above. ``u = 0`` gives ``+inf``.
     """
     w64 = np.asarray(w, dtype=np.float64)
     v64 = np.asarray(v, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         x = v64 / w64
-        f = np.log1p(x)
+        f = np.divide(u, w64, dtype=np.float64)
+        np.log(f, out=f)
+        near = np.abs(x) < _RATIO_THRESHOLD
+        if near.any():
+            f[near] = np.log1p(x[near])
         np.subtract(x, f, out=f)
         small = np.abs(x) < SERIES_THRESHOLD
         if small.any():

@@ -12,8 +12,8 @@ derivation stays readable and a test can map generated code back to the definiti
   to full relative precision when one term dominates.
 - :class:`XMinusLog1p`: ``x − log(1 + x)`` (``= r − 1 − log r`` with ``r = 1 + x``), the
   nonnegative summand of the stable KL and Jensen–Shannon forms, accurate when ``x ≈ 0``.
-- :class:`ScaledXMinusLog1p`: ``w·(x − log(1 + x))`` with ``x = v/w``, taking its limit ``v``
-  where ``w = 0`` (so ``p·(r − 1 − log r)`` at ``p = 0`` is ``q``, as the identity needs).
+- :class:`ScaledXMinusLog1p`: ``w·(x − log(1 + x))`` given ``w``, ``w·x`` and ``w·(1 + x)``,
+  taking its limit ``w·x`` where ``w = 0`` (so ``p·(r − 1 − log r)`` at ``p = 0`` is ``q``).
 """
 
 from __future__ import annotations
@@ -107,16 +107,18 @@ class XMinusLog1p(Function):
 
 
 class ScaledXMinusLog1p(Function):
-    """``w·(x − log(1 + x))`` with ``x = v/w``, i.e. ``v − w·log(1 + v/w)``.
+    """``w·(x − log(1 + x))`` with ``x = v/w`` and ``1 + x = u/w``, i.e. ``v − w·log(u/w)``.
 
-    Where ``w = 0`` it is ``v``, the limit ``w → 0⁺``: a KL term ``p(r − 1 − log r)`` with
-    ``r = q/p`` is ``(q − p) − p log(q/p)``, which tends to ``q`` (not 0) as ``p → 0``.
+    The arguments are ``w``, ``v = w·x`` and ``u = w·(1 + x)`` (in a KL term: ``p``, ``q − p``
+    and ``q``), so that the kernel can use ``x`` where it is small and the ratio ``u/w`` where
+    it is not, each where it is accurate. Where ``w = 0`` it is ``v``, the limit ``w → 0⁺``:
+    a KL term ``p(r − 1 − log r)`` tends to ``q`` (not 0) as ``p → 0``.
     """
 
-    nargs = 2
+    nargs = 3
 
-    def _eval_rewrite_as_log(self, w: Expr, v: Expr, **kwargs: Any) -> Expr:
-        return w * XMinusLog1p(v / w).rewrite(log)  # type: ignore[no-any-return]
+    def _eval_rewrite_as_log(self, w: Expr, v: Expr, u: Expr, **kwargs: Any) -> Expr:
+        return v - w * log(u / w)  # type: ignore[no-any-return]
 
 
 def unfold_sum(node: ClassSum, entries: dict[Expr, Expr], index: Expr, classes: Expr) -> Expr:
