@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sympy import (
     Add,
+    Basic,
     Derivative,
     Eq,
     Function,
@@ -21,9 +22,11 @@ from sympy import (
     exp,
     log,
     oo,
+    preorder_traversal,
 )
 
 from divsym.definitions import information, softmax
+from divsym.identities import all_derivations
 from divsym.notation import T, c, i, j, k, n, p, q, z
 from divsym.quantities import CrossEntropy, Entropy, JSDivergence, KLDivergence
 from divsym.render.latex import to_latex
@@ -183,3 +186,47 @@ def test_an_equation_gets_the_weakest_status_of_the_steps_that_reach_it() -> Non
 )
 def test_step_status_names_its_route(step: StepReport, words: str) -> None:
     assert step_status(step) == words
+
+
+def _first_of_each_node() -> dict[str, Basic]:
+    """The first instance of every divsym node class in the derivations, by class name."""
+    found: dict[str, Basic] = {}
+    for derivation in all_derivations():
+        for step in derivation.steps:
+            for node in preorder_traversal(step.expr):
+                name = type(node).__name__
+                if type(node).__module__.startswith("divsym") and name not in found:
+                    found[name] = node
+    return found
+
+
+NODES = _first_of_each_node()
+
+
+@pytest.mark.parametrize(
+    ("node", "tex"),
+    [
+        ("SoftmaxProbability", "q_i"),
+        ("DataProbability", "p(D)"),
+        ("DataEntry", "p(x_i, y_i)"),
+        ("TrueConditional", r"p(y_i \mid x_i)"),
+        ("ModelLikelihood", r"p_\theta(D)"),
+        ("ModelConditional", r"p_\theta(y_i \mid x_i)"),
+        ("ArgMax", r"\operatorname{argmax}_{\theta} \left(p_\theta(D)\right)"),
+        ("Entropy", "H(P)"),
+        ("CrossEntropy", "H(P, Q)"),
+        ("KLDivergence", r"D_{KL}(P \parallel Q)"),
+        ("JSDivergence", r"JSD(P \parallel Q)"),
+        ("MixtureKL", r"D_{KL}\left(P \parallel \frac{P+Q}{2}\right)"),
+        ("Information", "I_P(x_i)"),
+        ("Log2", r"\log_2 p_i"),
+        ("Expectation", r"E_P\left[I_P(x_i)\right]"),
+        ("PointCrossEntropy", r"H(p, p_\theta)"),
+        ("PointKL", r"D_{KL}(p \parallel p_\theta)"),
+        ("OneHotTarget", r"p(y \mid x_i)"),
+        ("PointNLL", r"\mathrm{NLL}"),
+    ],
+)
+def test_named_quantity_in_the_derivations_prints_in_lecture_notation(node: str, tex: str) -> None:
+    assert node in NODES, f"no {node} in any derivation any more"
+    assert to_latex(NODES[node]) == tex
