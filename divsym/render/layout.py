@@ -94,12 +94,7 @@ def split_top_level(tex: str, separator: str = "=") -> list[str]:
 
 
 def _delimiters(inner: str) -> tuple[str, str]:
-    """Fixed-size parentheses for content that spans lines, as tall as its fractions."""
-    depth, deepest = 0, 0
-    for token in re.findall(r"\\frac|\{|\}", inner):
-        if token == r"\frac":
-            deepest = max(deepest, depth + 1)
-        depth += {"{": 1, "}": -1}.get(token, 0)
+    """Fixed-size parentheses for content that spans lines: taller when it has fractions."""
     size = "big" if r"\frac" not in inner else ("Big" if inner.count(r"\frac") < 2 else "bigg")
     return rf"\{size}l(", rf"\{size}r)"
 
