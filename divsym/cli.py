@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from divsym.build import render_documents, write_documents
+from divsym.calculator import add_calculator
 from divsym.identities import all_derivations
 from divsym.render.pdf import TexNotInstalledError, build_pdf
 from divsym.verify import DerivationReport, Status, verify_all
@@ -37,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="divsym", description="Derive, verify and render the lecture's identities."
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    add_calculator(commands)
     verify = commands.add_parser("verify", help="verify every derivation and print a table")
     verify.add_argument(
         "--json", action="store_true", help="print a JSON report instead of a table"
@@ -120,6 +122,8 @@ def _build(out: Path, pdf_dir: Path | None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
+        if getattr(args, "calculate", None) is not None:
+            return int(args.calculate(args))
         if args.command == "verify":
             return _verify(args.json)[1]
         out = args.out or Path("derivations")
