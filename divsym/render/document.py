@@ -189,6 +189,8 @@ def lecture_tex(
         command("setlength", command("emergencystretch"), "3em"),
         # A long derivation may continue on the next page rather than overflow this one.
         command("allowdisplaybreaks"),
+        # "i.i.d. data", "eq. (1)": no sentence space after an abbreviation's period.
+        command("frenchspacing"),
         command("title", text(TITLE)),
         command("author", "divsym"),
         command("date", ""),
