@@ -142,7 +142,8 @@ def _reduce(
 ) -> NDArray[np.floating[Any]]:
     logb = log_base(base)
     rows, ax, batch, dtype, originals = _distributions(names, values, axis)
-    tolerance = normalised_tolerance(dtype, rows[0].shape[-1])
+    # Each input's own dtype sets its tolerance (a float32 q stays float32-normalised).
+    tolerances = [normalised_tolerance(o.dtype, rows[0].shape[-1]) for o in originals]
 
     def diagnose() -> None:
         for name, original in zip(names, originals, strict=True):
@@ -155,7 +156,9 @@ def _reduce(
             [logb],
             reduced=True,
             dtype=dtype,
-            check=lambda blocks: all(probabilities_ok(b, tolerance) for b in blocks),
+            check=lambda blocks: all(
+                probabilities_ok(b, t) for b, t in zip(blocks, tolerances, strict=True)
+            ),
             diagnose=diagnose,
         )
     return from_rows(out, batch, ax, True)
