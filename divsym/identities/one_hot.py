@@ -56,7 +56,9 @@ def one_hot_cross_entropy_nll() -> Derivation:
             Step(
                 -OneHotTarget(label, label, i) * log(ModelConditional(label, i, theta)),
                 "p(y|x_i) is one-hot: 1 for the single class y_i, 0 for all the others, so only "
-                "the term y = y_i is left (y_i is an integer in 1..n)",
+                "the term y = y_i is left (y_i is an integer in 1..n). The lecture's margin "
+                'note: "1개의 class / y_i에 해당하는 class 뿐 / 남은 나머지는 전부 0" '
+                '("one class / only the class of y_i / all the rest are 0")',
                 rules=(collapse_indicator_sum,),
             ),
             Step(
