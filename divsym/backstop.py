@@ -21,6 +21,7 @@ Calculus nodes are handled without SymPy's symbolic ``limit``:
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,6 +58,8 @@ BACKSTOP_DIGITS = 50
 #: Two values agree when they differ by at most this, relative to ``max(1, |a|, |b|)``.
 _TOLERANCE = Float("1e-35", BACKSTOP_DIGITS)
 _SCALE = 10**9
+#: Up to this many combinations of integer symbols' values, the backstop visits them all.
+_EXHAUSTIVE_LIMIT = 16
 
 
 @dataclass(frozen=True)
@@ -140,11 +143,47 @@ def _value(atom: Basic, rng: random.Random, context: Context, classes: int) -> E
     raise ValueError(f"the backstop cannot sample {atom} (no range, no real assumption)")
 
 
+def integer_symbols(exprs: tuple[Expr, ...], context: Context) -> tuple[Symbol, ...]:
+    """The free integer symbols of ``exprs`` (labels, class indices) that the backstop samples."""
+    found: set[Symbol] = set()
+    bases: set[Basic] = set()
+    for expr in exprs:
+        bases |= {atom.base.label for atom in expr.atoms(Indexed)}
+        found |= {
+            s
+            for s in expr.free_symbols
+            if isinstance(s, Symbol) and (s in context.labels or s.is_integer)
+        }
+    return tuple(sorted(found - bases - set(context.ranges), key=str))
+
+
+def _integer_assignments(
+    symbols: tuple[Symbol, ...], classes: int, points: int
+) -> list[dict[Basic, Expr]]:
+    """Every assignment of ``symbols`` to ``1..classes`` when there are at most
+    :data:`_EXHAUSTIVE_LIMIT` of them, else ``points`` empty assignments (sampled at random)."""
+    combinations = list(itertools.product(range(1, classes + 1), repeat=len(symbols)))
+    if not symbols or len(combinations) > _EXHAUSTIVE_LIMIT:
+        return [{} for _ in range(points)]
+    return [
+        {symbol: Integer(value) for symbol, value in zip(symbols, combination, strict=True)}
+        for combination in combinations
+    ]
+
+
 def sample_point(
-    exprs: tuple[Expr, ...], context: Context, classes: int, rng: random.Random
+    exprs: tuple[Expr, ...],
+    context: Context,
+    classes: int,
+    rng: random.Random,
+    fixed: dict[Basic, Expr] | None = None,
 ) -> dict[Basic, Expr]:
-    """Exact rational values for every free symbol and indexed entry of ``exprs``."""
-    values: dict[Basic, Expr] = {}
+    """Exact rational values for every free symbol and indexed entry of ``exprs``.
+
+    ``fixed`` gives values that are used as they are (the integer symbols, when the backstop
+    goes through all their combinations).
+    """
+    values: dict[Basic, Expr] = dict(fixed or {})
     bases: set[IndexedBase] = set()
     atoms: set[Basic] = set()
     for expr in exprs:
@@ -293,8 +332,12 @@ def numeric_check(
         left = instantiate(previous, context, classes)
         right = instantiate(current, context, classes)
         compile_ = previous.has(Derivative) or current.has(Derivative)
-        for _ in range(points):
-            values = sample_point((left, right), context, classes, rng)
+        # A wrong step may differ only for some labels (i <= m < n, say): with few integer
+        # symbols every combination of their values is visited, each with fresh random reals.
+        assignments = _integer_assignments(integer_symbols((left, right), context), classes, points)
+        points = len(assignments)
+        for fixed in assignments:
+            values = sample_point((left, right), context, classes, rng, fixed)
             a, b = (
                 _evaluate_either(left, values, compile_),
                 _evaluate_either(right, values, compile_),

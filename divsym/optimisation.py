@@ -135,11 +135,13 @@ class ArgOptimum(Function):
         return f"{self.text_name}_{printer._print(self.variable)}({printer._print(self.objective)})"
 
     def _latex(self, printer: LatexPrinter, exp: Any = None) -> str:
-        tex = (
-            f"\\operatorname{{{self.text_name}}}_{{{printer._print(self.variable)}}} "
-            f"\\left({printer._print(self.objective)}\\right)"
-        )
-        return f"\\left({tex}\\right)^{{{printer._print(exp)}}}" if exp is not None else tex
+        # As the lecture writes it: argmax_θ Σ log p_θ(y_i|x_i), parentheses only around a sum
+        # of several terms.
+        objective = printer._print(self.objective)
+        if isinstance(self.objective, Add):
+            objective = f"\\left({objective}\\right)"
+        tex = f"\\operatorname{{{self.text_name}}}_{{{printer._print(self.variable)}}} {objective}"
+        return f"\\left({tex}\\right)^{{{exp}}}" if exp is not None else tex
 
 
 class ArgMax(ArgOptimum):

@@ -11,6 +11,7 @@ from sympy import (
     IndexedBase,
     KroneckerDelta,
     Limit,
+    Piecewise,
     Rational,
     S,
     Sum,
@@ -125,3 +126,23 @@ def test_labels_of_indexed_bases_are_never_sampled_as_numbers() -> None:
     values = sample_point((expr,), Context(), 3, random.Random(0))
     assert set(values) == {x[1], x[2], y[1]}
     assert expr.xreplace(values).is_number
+
+
+def test_backstop_visits_every_label_combination_so_a_label_dependent_slip_shows() -> None:
+    # previous: 1 for i <= m else 0; current adds a term that only matters when i <= m < n.
+    mm = Symbol("m", integer=True, positive=True)
+    d = IndexedBase("d", positive=True)
+    previous = Piecewise((1, i <= mm), (0, True)) / mm
+    wrong = Piecewise((1, i <= mm), (0, True)) / (mm + Sum(exp(-d[j]), (j, mm + 1, n)))
+    for seed in range(5):
+        result = numeric_check(
+            previous,
+            wrong,
+            Relation.EQ,
+            Context(),
+            classes=4,
+            points=3,
+            rng=random.Random(seed),
+        )
+        assert not result.ok, seed
+        assert "n = 4" in result.detail

@@ -212,7 +212,7 @@ NODES = _first_of_each_node()
         ("TrueConditional", r"p(y_i \mid x_i)"),
         ("ModelLikelihood", r"p_\theta(D)"),
         ("ModelConditional", r"p_\theta(y_i \mid x_i)"),
-        ("ArgMax", r"\operatorname{argmax}_{\theta} \left(p_\theta(D)\right)"),
+        ("ArgMax", r"\operatorname{argmax}_{\theta} p_\theta(D)"),
         ("Entropy", "H(P)"),
         ("CrossEntropy", "H(P, Q)"),
         ("KLDivergence", r"D_{KL}(P \parallel Q)"),
