@@ -20,18 +20,14 @@ __all__ = [
     "kernel_xlogy",
 ]
 
-#: Below this ``|x|`` the kernel of ``x − log(1 + x)`` uses its series instead of
-#: ``x − log1p(x)``, whose cancellation costs a relative error of about ``4·u/|x|``
-#: (``u`` the unit roundoff): at most 4.4e-15 at the threshold.
-SERIES_THRESHOLD = 0.1
-
-#: From this ``|x|`` on, ``log(1 + x)`` is taken as the log of the ratio ``u/w``.
-_RATIO_THRESHOLD = 0.5
+#: Below this ``|x|`` the kernel of ``x − log(1 + x)`` uses its series. Above it, ``x − log(u/w)``
+#: loses at most ``u/f(x)`` relative (``u`` the unit roundoff, ``f(±0.2) ≥ 0.0177``): ≤ 6.3e-15.
+SERIES_THRESHOLD = 0.2
 
 # x − log(1 + x) = 2u²/(1 − u) − 2u³ Σ_k u^(2k)/(2k + 3) with u = x/(2 + x), because
-# log(1 + x) = 2 artanh(u) and x = 2u/(1 − u). For |x| < 0.1, |u| < 0.0527 and the first
-# omitted term (k = 6) is below 1e-18 relative.
-_ARTANH_TAIL = tuple(1.0 / (2 * k + 3) for k in range(6))
+# log(1 + x) = 2 artanh(u) and x = 2u/(1 − u). For |x| < 0.2, |u| < 0.112 and the first
+# omitted term (k = 9) is below 1e-18 relative.
+_ARTANH_TAIL = tuple(1.0 / (2 * k + 3) for k in range(9))
 
 
 def kernel_xlogy(x: NDArray[Any], y: NDArray[Any]) -> NDArray[Any]:
@@ -72,10 +68,10 @@ def _series(x: NDArray[np.float64]) -> NDArray[np.float64]:
 def kernel_x_minus_log1p(w: NDArray[Any], v: NDArray[Any], u: NDArray[Any]) -> NDArray[np.float64]:
     """``w·(x − log(1 + x))`` with ``x = v/w``, ``1 + x = u/w``; ``v`` where ``w = 0``; float64.
 
-    Three regions, each accurate to a few units in the last place of float64:
-    ``|x| ≥ 1/2``: ``x − log(u/w)`` (the ratio, not ``1 + x``, whose rounding would lose ``u``
-    when ``u ≪ w``); ``1/10 ≤ |x| < 1/2``: ``x − log1p(x)`` (there ``v`` is exact: ``w`` and
-    ``u`` are within a factor 2); ``|x| < 1/10``: the series above. ``u = 0`` gives ``+inf``.
+    For ``|x| ≥ 0.2``: ``x − log(u/w)`` — the log of the ratio, not of ``1 + x``, whose rounding
+    would lose ``u`` when ``u ≪ w``; for ``|x| < 0.2``, where ``x − log(1 + x)`` cancels: the
+    series above. Both accurate to a few units in the last place of float64; ``u = 0`` gives
+    ``+inf``.
     """
     w64 = np.asarray(w, dtype=np.float64)
     v64 = np.asarray(v, dtype=np.float64)
@@ -83,9 +79,6 @@ def kernel_x_minus_log1p(w: NDArray[Any], v: NDArray[Any], u: NDArray[Any]) -> N
         x = v64 / w64
         f = np.divide(u, w64, dtype=np.float64)
         np.log(f, out=f)
-        near = np.abs(x) < _RATIO_THRESHOLD
-        if near.any():
-            f[near] = np.log1p(x[near])
         np.subtract(x, f, out=f)
         small = np.abs(x) < SERIES_THRESHOLD
         if small.any():
