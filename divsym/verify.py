@@ -74,6 +74,8 @@ class DerivationReport:
     fixed_n: tuple[int, ...]
     steps: tuple[StepReport, ...]
     seconds: float
+    #: The size the proof is general in: the number of classes ``n``, or the data size ``N``.
+    size: str = "n"
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -188,6 +190,7 @@ def verify(derivation: Derivation, seed: int | None = None) -> DerivationReport:
         fixed,
         reports,
         time.perf_counter() - started,
+        str(derivation.context.classes),
     )
 
 

@@ -230,3 +230,10 @@ NODES = _first_of_each_node()
 def test_named_quantity_in_the_derivations_prints_in_lecture_notation(node: str, tex: str) -> None:
     assert node in NODES, f"no {node} in any derivation any more"
     assert to_latex(NODES[node]) == tex
+
+
+def test_status_names_the_data_size_for_derivations_over_the_data() -> None:
+    report = DerivationReport("x", "x", Status.PROVED, (), (), 0.0, "N")
+    assert status_sentence(report) == "proved for all N"
+    fixed = DerivationReport("x", "x", Status.PROVED_FIXED_N, (2, 3), (), 0.0, "N")
+    assert status_sentence(fixed) == "proved for N = 2, 3 only"

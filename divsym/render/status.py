@@ -11,11 +11,11 @@ __all__ = ["prefix_status", "status_sentence", "step_status"]
 _STRONGEST_FIRST = list(Status)
 
 
-def _sentence(status: Status, fixed_n: Sequence[int]) -> str:
+def _sentence(status: Status, fixed_n: Sequence[int], size: str = "n") -> str:
     if status is Status.PROVED:
-        return "proved for all n"
+        return f"proved for all {size}"
     if status is Status.PROVED_FIXED_N:
-        return "proved for n = " + ", ".join(str(m) for m in fixed_n) + " only"
+        return f"proved for {size} = " + ", ".join(str(m) for m in fixed_n) + " only"
     if status is Status.CHECKED_NUMERICALLY:
         return "checked numerically only (not proved)"
     return "FAILED verification"
@@ -23,7 +23,7 @@ def _sentence(status: Status, fixed_n: Sequence[int]) -> str:
 
 def status_sentence(report: DerivationReport) -> str:
     """What the whole derivation shows."""
-    return _sentence(report.status, report.fixed_n)
+    return _sentence(report.status, report.fixed_n, report.size)
 
 
 def prefix_status(report: DerivationReport, step: int | None) -> str:
@@ -35,7 +35,7 @@ def prefix_status(report: DerivationReport, step: int | None) -> str:
     checked = report.steps[:step]
     status = max((s.status for s in checked), key=_STRONGEST_FIRST.index)
     fixed = [set(s.fixed_n) for s in checked if s.status is Status.PROVED_FIXED_N]
-    return _sentence(status, sorted(set.intersection(*fixed)) if fixed else ())
+    return _sentence(status, sorted(set.intersection(*fixed)) if fixed else (), report.size)
 
 
 def step_status(report: StepReport) -> str:
