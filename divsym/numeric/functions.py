@@ -90,7 +90,7 @@ def _logits(function: Any, z: ArrayLike, T: float, axis: int) -> NDArray[np.floa
     ax = check_axis("z", array, axis)
     temperature = positive_scalar("T", T)
     rows = to_rows(array, ax)
-    with np.errstate(under="ignore"):
+    with np.errstate(all="ignore"):
         out = run_rows(
             function,
             [rows],
@@ -149,7 +149,7 @@ def _reduce(
         for name, original in zip(names, originals, strict=True):
             as_probabilities(name, original, ax - len(batch) - 1)
 
-    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
+    with np.errstate(all="ignore"):
         out = run_rows(
             function,
             rows,
@@ -290,7 +290,7 @@ def nll(
     def diagnose() -> None:
         as_probabilities("q", array, ax)
 
-    with np.errstate(divide="ignore", under="ignore"):
+    with np.errstate(all="ignore"):
         out = run_rows(
             _nll,
             [rows],
