@@ -29,6 +29,7 @@ from scipy.spatial.distance import jensenshannon
 
 import divsym
 
+torch: Any
 try:  # PyTorch is optional: `pip install torch==2.13.0` (the CPU build).
     import torch
 except ImportError:  # pragma: no cover - depends on the environment

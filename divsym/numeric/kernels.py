@@ -86,4 +86,4 @@ def kernel_x_minus_log1p(w: NDArray[Any], v: NDArray[Any], u: NDArray[Any]) -> N
         np.multiply(f, w64, out=f)
     if not np.all(w64):
         np.copyto(f, v64, where=w64 == 0)
-    return f
+    return f  # type: ignore[no-any-return]
