@@ -44,15 +44,21 @@ def run_rows(
     check: Callable[[Sequence[NDArray[Any]]], bool],
     diagnose: Callable[[], None],
     row_extra: Sequence[NDArray[Any]] = (),
+    additive: bool = False,
 ) -> NDArray[Any]:
     """``function(*blocks, *row_extra_blocks, *extra, -1)`` over row blocks of ``arrays``.
 
     ``check(blocks)`` runs on each block first; when it fails, ``diagnose()`` must raise the
     error that names the bad value (a ``RuntimeError`` is raised if it does not).
+
+    ``additive`` says that the function is a sum over the classes (a ClassSum times a
+    constant): rows longer than a block are then also cut into column chunks whose results
+    add up, so that the temporaries stay in cache for very wide rows too.
     """
     rows, classes = arrays[0].shape
     # Kernels may work in float64 whatever the input dtype: size blocks for 8-byte entries.
     step = max(1, BLOCK_BYTES // max(1, classes * max(8, arrays[0].itemsize)))
+    chunk = max(1, BLOCK_BYTES // (2 * max(8, arrays[0].itemsize)))
     out = np.empty((rows,) if reduced else (rows, classes), dtype=dtype)
     for start in range(0, rows, step):
         stop = min(rows, start + step)
@@ -61,6 +67,13 @@ def run_rows(
             diagnose()
             raise RuntimeError("a block failed validation but no bad value was found")
         labels = [r[start:stop] for r in row_extra]
+        if additive and reduced and not labels and classes > chunk:
+            total = np.zeros(stop - start, dtype=np.float64)
+            for first in range(0, classes, chunk):
+                parts = [b[:, first : first + chunk] for b in blocks]
+                total += function(*parts, *extra, -1)[:, 0]
+            out[start:stop] = total
+            continue
         result = function(*blocks, *labels, *extra, -1)
         out[start:stop] = result[:, 0] if reduced else result
     return out

@@ -139,6 +139,7 @@ def _reduce(
     values: Sequence[ArrayLike],
     base: Any,
     axis: int,
+    additive: bool = True,
 ) -> NDArray[np.floating[Any]]:
     logb = log_base(base)
     rows, ax, batch, dtype, originals = _distributions(names, values, axis)
@@ -160,6 +161,7 @@ def _reduce(
                 probabilities_ok(b, t) for b, t in zip(blocks, tolerances, strict=True)
             ),
             diagnose=diagnose,
+            additive=additive,
         )
     return from_rows(out, batch, ax, True)
 
@@ -256,7 +258,7 @@ def js_distance(
     >>> round(float(js_distance([1.0, 0.0], [0.0, 1.0], base=2)), 15)
     1.0
     """
-    return _reduce(_js_distance, ("p", "q"), (p, q), base, axis)
+    return _reduce(_js_distance, ("p", "q"), (p, q), base, axis, additive=False)
 
 
 def nll(
