@@ -16,7 +16,21 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sympy import Expr, Indexed, IndexedBase, Mul, Sum, Symbol, Wild, cancel, exp, lambdify, log
+from sympy import (
+    Expr,
+    Indexed,
+    IndexedBase,
+    Mul,
+    Sum,
+    Symbol,
+    Wild,
+    cancel,
+    cse,
+    exp,
+    lambdify,
+    log,
+    numbered_symbols,
+)
 
 import divsym
 from divsym.numeric import kernels
@@ -178,6 +192,14 @@ def array_expression(
     return _use_logsumexp(result)
 
 
+def _two_pass_cse(expr: Expr) -> tuple[list[tuple[Symbol, Expr]], Expr]:
+    """SymPy's ``cse``, run again on its output: it leaves a product of its own new symbols
+    (``x0*x1``, the scaled logits of log-softmax) repeated; the second pass names it once."""
+    first, reduced = cse(expr, list=False)
+    second, reduced = cse(reduced, symbols=numbered_symbols("y"), list=False)
+    return [*first, *second], reduced
+
+
 def generate(
     expr: Expr,
     arrays: Mapping[IndexedBase, Symbol],
@@ -196,5 +218,5 @@ def generate(
         array_expr,
         modules=[_NAMESPACE, "scipy", "numpy"],
         printer=DivsymPrinter,
-        cse=True,
+        cse=_two_pass_cse,
     )
