@@ -8,7 +8,7 @@ true is decided by :func:`divsym.verify.verify`, never by the derivation itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from sympy import Expr
@@ -57,6 +57,31 @@ class Derivation:
             raise ValueError(
                 f"derivation {self.id!r} needs at least two steps, got {len(self.steps)}"
             )
+
+    def with_step(
+        self,
+        index: int,
+        expr: Expr | None = None,
+        *,
+        relation: Relation | None = None,
+        rules: tuple[Rule, ...] | None = None,
+    ) -> Derivation:
+        """A copy with step ``index`` changed (its expression, relation or rules).
+
+        This is how wrong variants are made for mutation tests: a checker that cannot reject
+        a flipped sign or a swapped argument proves nothing.
+        """
+        if not 0 <= index < len(self.steps):
+            raise ValueError(f"derivation {self.id!r} has no step {index}")
+        step = self.steps[index]
+        changed = replace(
+            step,
+            expr=step.expr if expr is None else expr,
+            relation=step.relation if relation is None else relation,
+            rules=step.rules if rules is None else rules,
+        )
+        steps = (*self.steps[:index], changed, *self.steps[index + 1 :])
+        return replace(self, steps=steps)
 
     @property
     def start(self) -> Expr:

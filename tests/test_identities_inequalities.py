@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 import mpmath
 import pytest
@@ -22,20 +21,6 @@ FACTORIES: dict[str, Callable[[], Derivation]] = {
     "gibbs-inequality": gibbs_inequality,
     "jsd-bounds": jsd_bounds,
 }
-
-
-def _mutate(
-    derivation: Derivation, index: int, expr: Expr | None, relation: Relation | None = None
-) -> Derivation:
-    steps = list(derivation.steps)
-    step = steps[index]
-    steps[index] = replace(
-        step,
-        expr=step.expr if expr is None else expr,
-        relation=step.relation if relation is None else relation,
-        rules=(),
-    )
-    return replace(derivation, steps=tuple(steps))
 
 
 @pytest.mark.parametrize("name", sorted(FACTORIES))
@@ -131,13 +116,13 @@ MUTATIONS: dict[str, tuple[str, int, Expr | None, Relation | None]] = {
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))
 def test_wrong_step_is_reported_failed(mutation: str) -> None:
     name, index, expr, relation = MUTATIONS[mutation]
-    report = verify(_mutate(FACTORIES[name](), index, expr, relation))
+    report = verify(FACTORIES[name]().with_step(index, expr, relation=relation, rules=()))
     assert report.status is Status.FAILED, f"{mutation}: {report}"
 
 
 def test_a_true_but_weaker_bound_is_not_reported_failed() -> None:
     # JSD ≤ log 3 is true: replacing the final log 2 by log 3 must not be called wrong.
-    report = verify(_mutate(jsd_bounds(), 5, log(3)))
+    report = verify(jsd_bounds().with_step(5, log(3), rules=()))
     assert report.status is not Status.FAILED, report
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 import pytest
 from sympy import Add, Expr, Mul, Rational, Sum, log
@@ -26,12 +25,6 @@ FACTORIES: dict[str, Callable[[], Derivation]] = {
     "kl-forms": kl_forms,
     "jsd-symmetry": jsd_symmetry,
 }
-
-
-def _mutate(derivation: Derivation, index: int, expr: Expr) -> Derivation:
-    steps = list(derivation.steps)
-    steps[index] = replace(steps[index], expr=expr, rules=())
-    return replace(derivation, steps=tuple(steps))
 
 
 @pytest.mark.parametrize("name", sorted(FACTORIES))
@@ -101,7 +94,7 @@ MUTATIONS: dict[str, tuple[str, int, Expr]] = {
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))
 def test_wrong_step_is_reported_failed(mutation: str) -> None:
     name, index, expr = MUTATIONS[mutation]
-    report = verify(_mutate(FACTORIES[name](), index, expr))
+    report = verify(FACTORIES[name]().with_step(index, expr, rules=()))
     assert report.status is Status.FAILED, f"{mutation}: {report}"
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import replace
 
 import pytest
 from sympy import Add, Expr, Product, Sum, log
@@ -35,12 +34,6 @@ FACTORIES: dict[str, Callable[[], Derivation]] = {
 
 DATA_TERM = Sum(log(p_x[i]), (i, 1, N))
 MODEL_TERM = Sum(log(ModelConditional(y[i], i, theta)), (i, 1, N))
-
-
-def _mutate(derivation: Derivation, index: int, expr: Expr) -> Derivation:
-    steps = list(derivation.steps)
-    steps[index] = replace(steps[index], expr=expr, rules=())
-    return replace(derivation, steps=tuple(steps))
 
 
 @pytest.mark.parametrize("name", sorted(FACTORIES))
@@ -90,7 +83,7 @@ MUTATIONS: dict[str, tuple[str, int, Expr]] = {
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))
 def test_wrong_step_is_reported_failed(mutation: str) -> None:
     name, index, expr = MUTATIONS[mutation]
-    report = verify(_mutate(FACTORIES[name](), index, expr))
+    report = verify(FACTORIES[name]().with_step(index, expr, rules=()))
     assert report.status is Status.FAILED, f"{mutation}: {report}"
 
 

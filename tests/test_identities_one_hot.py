@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 import pytest
 from sympy import Add, Expr, KroneckerDelta, Sum, Symbol, log
@@ -23,12 +22,6 @@ FACTORIES: dict[str, Callable[[], Derivation]] = {
     "one-hot-cross-entropy-nll": one_hot_cross_entropy_nll,
     "kl-cross-entropy-objective": kl_cross_entropy_objective,
 }
-
-
-def _mutate(derivation: Derivation, index: int, expr: Expr) -> Derivation:
-    steps = list(derivation.steps)
-    steps[index] = replace(steps[index], expr=expr, rules=())
-    return replace(derivation, steps=tuple(steps))
 
 
 @pytest.mark.parametrize("name", sorted(FACTORIES))
@@ -97,7 +90,7 @@ MUTATIONS: dict[str, tuple[str, int, Expr]] = {
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))
 def test_wrong_step_is_reported_failed(mutation: str) -> None:
     name, index, expr = MUTATIONS[mutation]
-    report = verify(_mutate(FACTORIES[name](), index, expr))
+    report = verify(FACTORIES[name]().with_step(index, expr, rules=()))
     assert report.status is Status.FAILED, f"{mutation}: {report}"
 
 

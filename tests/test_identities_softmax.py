@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 import pytest
 from sympy import Expr, KroneckerDelta, Mul, Piecewise, S, Sum, exp, latex
@@ -96,12 +95,6 @@ def test_temperature_entropy_ends_in_a_nonnegative_form() -> None:
     assert verify(derivation).steps[-1].route == "decided by SymPy"
 
 
-def _mutate(derivation: Derivation, index: int, expr: Expr) -> Derivation:
-    steps = list(derivation.steps)
-    steps[index] = replace(steps[index], expr=expr)
-    return replace(derivation, steps=tuple(steps))
-
-
 _S = Sum(exp(z[j] / T), (j, 1, n))
 _first = Sum(z[i] * exp(z[i] / T), (i, 1, n))
 _second = Sum(z[i] ** 2 * exp(z[i] / T), (i, 1, n))
@@ -171,7 +164,7 @@ MUTATIONS: dict[str, tuple[str, int, Expr]] = {
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
 def test_wrong_softmax_step_is_reported_failed(name: str) -> None:
     derivation_id, index, expr = MUTATIONS[name]
-    report = verify(_mutate(FACTORIES[derivation_id](), index, expr))
+    report = verify(FACTORIES[derivation_id]().with_step(index, expr))
     assert report.status is Status.FAILED, f"{name}: {report}"
     assert report.steps[index - 1].status is Status.FAILED
 
@@ -179,7 +172,7 @@ def test_wrong_softmax_step_is_reported_failed(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
 def test_symbolic_route_alone_does_not_prove_a_wrong_softmax_step(name: str) -> None:
     derivation_id, index, expr = MUTATIONS[name]
-    derivation = _mutate(FACTORIES[derivation_id](), index, expr)
+    derivation = FACTORIES[derivation_id]().with_step(index, expr)
     previous = derivation.steps[index - 1].expr
     status, route, _ = symbolic_route(previous, derivation.steps[index], derivation)
     assert status is not Status.PROVED, f"{name} proved by {route}"

@@ -51,12 +51,6 @@ def test_stable_forms_are_registered_and_verify_fast() -> None:
     assert time.perf_counter() - started < 5  # about 0.5 s here; generous for slow CI
 
 
-def _mutate(derivation: Derivation, index: int, expr: Expr) -> Derivation:
-    steps = list(derivation.steps)
-    steps[index] = replace(steps[index], expr=expr)
-    return replace(derivation, steps=tuple(steps))
-
-
 M = (p[i] + q[i]) / 2
 HALF = Rational(1, 2)
 # Wrong variants, each a classic slip; every one must be rejected by verify.
@@ -122,7 +116,7 @@ MUTATIONS: dict[str, tuple[Callable[[], Derivation], int, Expr]] = {
 def test_wrong_stable_form_is_rejected(name: str) -> None:
     factory, index, expr = MUTATIONS[name]
     # One concrete n for the fixed-n route keeps the wrong variants quick to reject.
-    derivation = replace(_mutate(factory(), index, expr), fixed_n=(2,))
+    derivation = replace(factory().with_step(index, expr), fixed_n=(2,))
     report = verify(derivation)
     assert report.status is Status.FAILED, f"{name}: {report}"
     status, route, _ = symbolic_route(
