@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib
 import os
 import platform
 import statistics
@@ -29,11 +30,17 @@ from scipy.spatial.distance import jensenshannon
 
 import divsym
 
-torch: Any
-try:  # PyTorch is optional: `pip install torch==2.13.0` (the CPU build).
-    import torch
-except ImportError:  # pragma: no cover - depends on the environment
-    torch = None
+
+def _optional_module(name: str) -> Any:
+    """The module, or None when it is not installed (mypy sees the same type either way)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+
+
+#: PyTorch is optional: `pip install torch==2.13.0` (the CPU build).
+torch: Any = _optional_module("torch")
 
 SHAPES = ((1024, 32768), (33554, 1000))
 DTYPES = (np.float64, np.float32)
@@ -160,10 +167,28 @@ def peak_softmax_memory(shape: tuple[int, int] = SHAPES[0]) -> float:
     return peak / z.nbytes
 
 
-def main() -> None:
+def _shape(text: str) -> tuple[int, int]:
+    rows, _, columns = text.partition("x")
+    try:
+        shape = (int(rows), int(columns))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"shape must be ROWSxCOLUMNS, got {text!r}") from None
+    if min(shape) < 1:
+        raise argparse.ArgumentTypeError(f"shape must be positive, got {text!r}")
+    return shape
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="timed calls per function")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--shape",
+        type=_shape,
+        action="append",
+        help="an input shape ROWSxCOLUMNS (repeatable; default: the issue's two shapes)",
+    )
+    args = parser.parse_args(argv)
+    shapes = tuple(args.shape) if args.shape else SHAPES
     if torch is not None:
         torch.set_num_threads(1)
     print(f"date: {datetime.date.today().isoformat()}")
@@ -173,7 +198,7 @@ def main() -> None:
     print(f"versions: {versions}; median of {args.repeat} calls")
     rows = []
     failures = []
-    for shape in SHAPES:
+    for shape in shapes:
         for dtype in DTYPES:
             z, p, q = _inputs(shape, dtype)
             target = np.empty_like(z)
@@ -217,9 +242,9 @@ def main() -> None:
             f"| `{name}` | {shape_text} | {dtype_name} | `{peer_name}` | {ratio:.2f} (≤ {limit})"
             f" | {ours:.2f} | {theirs:.2f} | {torch_text} |"
         )
-    peak = peak_softmax_memory()
+    peak = peak_softmax_memory(shapes[0])
     print()
-    print(f"peak memory of softmax on (1024, 32768) float64: {peak:.2f}× the input (≤ 3)")
+    print(f"peak memory of softmax on {shapes[0]} float64: {peak:.2f}× the input (≤ 3)")
     if peak > 3:
         failures.append("softmax peak memory")
     print("targets: all met" if not failures else f"targets missed: {failures}")

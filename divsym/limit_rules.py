@@ -218,7 +218,6 @@ evaluate_limits = Rule(
     _evaluate_limits,
 )
 
-#: Every calculus rule by name (``split_sum_at`` is a factory and is not listed).
 
 #: Every limit rule by name.
 LIMIT_RULES: dict[str, Rule] = {
