@@ -73,7 +73,11 @@ def test_named_quantity_notation(expr: object, tex: str) -> None:
         pytest.param(Sum(p[i], (i, 1, N)), r"\sum_{i=1}^N p_i", id="sum-other-range"),
         pytest.param(Product(p[i], (i, 1, N)), r"\prod_{i=1}^N p_i", id="product"),
         pytest.param(exp(z[i] / T), r"\exp(z_i/T)", id="exp-not-e"),
-        pytest.param(exp((z[i] - c) / T), r"\exp((- c + z_i)/T)", id="exp-shifted"),
+        pytest.param(exp((z[i] - c) / T), r"\exp((z_i - c)/T)", id="exp-shifted"),
+        pytest.param(
+            (q[i] - p[i]) / p[i], r"\frac{q_i - p_i}{p_i}", id="sorted-sum-positive-first"
+        ),
+        pytest.param(-p[i] - q[i], r"- p_i - q_i", id="sorted-sum-all-negative"),
         pytest.param(KroneckerDelta(i, k), r"\delta_{ik}", id="kronecker"),
         pytest.param(
             Sum(KroneckerDelta(i, y) * log(q[i]), (i, 1, n)),

@@ -30,6 +30,7 @@ from sympy import (
     Indexed,
     Integer,
     KroneckerDelta,
+    Limit,
     Mul,
     Number,
     Pow,
@@ -42,10 +43,12 @@ from sympy import (
     fraction,
     log,
 )
+from sympy.core.function import _coeff_isneg
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from divsym.notation import n
+from divsym.quantities import NamedQuantity
 
 __all__ = ["LectureLatexPrinter", "to_latex"]
 
@@ -176,6 +179,28 @@ class LectureLatexPrinter(LatexPrinter):
 
     def _print_Product(self, expr: Product) -> str:
         return self._big_operator(r"\prod", expr)
+
+    # --- sums: SymPy's sorted order made readable ---------------------------------------------
+
+    def _print_Add(self, expr: Add, order: str | None = None) -> str:
+        """A sum as written; an algebraic sum in SymPy's sorted order starts with a positive term.
+
+        An unevaluated ``Add`` is the derivation's written order and prints as it is. An
+        evaluated one is in SymPy's sort order, which writes ``z_i - c`` as ``- c + z_i``;
+        there the first term without a minus sign moves to the front (``z_i - c``,
+        ``q_i - p_i``, ``x - 1``), and the other terms keep their order.
+        """
+        terms = list(expr.args)
+        # Sums of Sums, limits and named quantities are the derivation's own lines: their
+        # order is the lecture's even when it happens to match SymPy's.
+        algebraic = not any(t.has(Sum, Product, Limit, Derivative, NamedQuantity) for t in terms)
+        sorted_by_sympy = algebraic and tuple(Add(*terms).args) == tuple(terms)
+        if sorted_by_sympy and terms and _coeff_isneg(terms[0]):
+            positive = next((t for t in terms if not _coeff_isneg(t)), None)
+            if positive is not None:
+                terms.remove(positive)
+                expr = Add(positive, *terms, evaluate=False)
+        return super()._print_Add(expr, order)  # type: ignore[no-any-return]
 
     # --- products with a rational coefficient or a log base ------------------------------------
 
