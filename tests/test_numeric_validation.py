@@ -141,3 +141,9 @@ def test_class_axis_of_length_one_does_not_broadcast_silently() -> None:
 def test_axis_out_of_range() -> None:
     with pytest.raises(ValueError, match=r"axis 2 is out of range for p of shape \(2,\)"):
         divsym.entropy(GOOD, axis=2)
+
+
+def test_error_quotes_a_long_value_without_dumping_it() -> None:
+    with pytest.raises(TypeError, match=r"T must be a real number, got array\(") as caught:
+        divsym.softmax([1.0, 2.0], T=np.linspace(1.0, 2.0, 1000))  # type: ignore[arg-type]
+    assert len(str(caught.value)) < 120

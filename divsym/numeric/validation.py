@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import reprlib
 from typing import Any
 
 import numpy as np
@@ -40,11 +41,11 @@ def as_float_array(name: str, value: Any) -> NDArray[np.floating[Any]]:
     Integer and boolean arrays become float64; float16/32/64 (and longer) are kept.
     """
     if isinstance(value, (str, bytes)):
-        raise TypeError(f"{name} must be an array of numbers, got {value!r}")
+        raise TypeError(f"{name} must be an array of numbers, got {_quote(value)}")
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as error:
-        raise TypeError(f"{name} must be an array of numbers, got {value!r}") from error
+        raise TypeError(f"{name} must be an array of numbers, got {_quote(value)}") from error
     if array.dtype == object or not (
         np.issubdtype(array.dtype, np.floating)
         or np.issubdtype(array.dtype, np.integer)
@@ -124,11 +125,21 @@ def check_logits(name: str, array: NDArray[Any]) -> None:
         raise ValueError(f"{name} must be finite, got {_first(array, bad)}")
 
 
+_QUOTE = reprlib.Repr()
+_QUOTE.maxstring = _QUOTE.maxother = 60
+_QUOTE.maxlist = _QUOTE.maxtuple = 6
+
+
+def _quote(value: Any) -> str:
+    """``repr(value)`` cut to a readable length: an error message quotes, it does not dump."""
+    return _QUOTE.repr(value)
+
+
 def positive_scalar(name: str, value: Any) -> float:
     """A finite real number > 0 (the temperature ``T``), or an error naming it."""
     scalar_array = isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf"
     if isinstance(value, (bool, np.bool_)) or not (isinstance(value, numbers.Real) or scalar_array):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
+        raise TypeError(f"{name} must be a real number, got {_quote(value)}")
     number = float(value)
     if not math.isfinite(number) or number <= 0:
         raise ValueError(f"{name} must be finite and > 0, got {number!r}")
@@ -151,11 +162,11 @@ def as_labels(value: Any, shape: tuple[int, ...], classes: int) -> NDArray[np.in
     Floats with integral values are accepted; booleans are not.
     """
     if isinstance(value, (str, bytes)):
-        raise TypeError(f"labels must be integers, got {value!r}")
+        raise TypeError(f"labels must be integers, got {_quote(value)}")
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as error:
-        raise TypeError(f"labels must be integers, got {value!r}") from error
+        raise TypeError(f"labels must be integers, got {_quote(value)}") from error
     if array.dtype.kind == "f":
         bad = ~np.isfinite(array) | (array != np.floor(array))
         if bad.any():
