@@ -24,15 +24,6 @@ FACTORIES: dict[str, Callable[[], Derivation]] = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(FACTORIES))
-def test_derivation_is_proved_for_symbolic_n(name: str) -> None:
-    derivation = FACTORIES[name]()
-    assert derivation.id == name
-    report = verify(derivation)
-    assert report.status is Status.PROVED, report
-    assert all(step.status is Status.PROVED for step in report.steps), report
-
-
 def test_juxtaposed_line_is_corrected_in_a_remark() -> None:
     remark = one_hot_cross_entropy_nll().remarks[0]
     assert "side by side" in remark

@@ -25,6 +25,16 @@ def test_cross_entropy_decomposition_is_proved_for_symbolic_n() -> None:
     assert all("50 digits" in step.backstop for step in report.steps)
 
 
+@pytest.mark.parametrize("derivation", all_derivations(), ids=lambda d: d.id)
+def test_every_registered_derivation_is_proved_step_by_step(derivation: Derivation) -> None:
+    report = verify(derivation)
+    assert report.status is Status.PROVED, [(s.index, s.route, s.backstop) for s in report.steps]
+    assert report.fixed_n == ()
+    assert all(step.status is Status.PROVED for step in report.steps)
+    assert all("50 digits" in step.backstop for step in report.steps)
+    assert all(step.because.strip() for step in derivation.steps)
+
+
 def test_every_registered_derivation_has_a_unique_id() -> None:
     ids = [d.id for d in all_derivations()]
     assert len(ids) == len(set(ids))
