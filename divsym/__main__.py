@@ -2,6 +2,6 @@
 
 import sys
 
-from divsym.cli import main
+from divsym.cli.main import main
 
 sys.exit(main())

@@ -1,6 +1,6 @@
 """High-precision references: the symbolic definitions lambdified to mpmath.
 
-Each reference evaluates the *definition* of :mod:`divsym.definitions` (not the stable forms
+Each reference evaluates the *definition* of :mod:`divsym.symbols.definitions` (not the stable forms
 that the fast functions use) at :data:`REFERENCE_DIGITS` significant digits, on the exact
 binary values of its float inputs, with the conventions ``0·log 0 = 0`` and
 ``p·log(p/0) = +inf``. Tests compare the generated NumPy functions with these values; users
@@ -26,9 +26,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sympy import Expr, Sum, Symbol, lambdify
 
-from divsym import definitions
-from divsym.notation import T, i, n, p, q, z
-from divsym.numeric.codegen import REWRITES
+from divsym.codegen.generate import REWRITES
+from divsym.symbols import definitions
+from divsym.symbols.notation import T, i, n, p, q, z
 
 __all__ = [
     "REFERENCE_DIGITS",

@@ -21,12 +21,12 @@ from sympy import (
     oo,
 )
 
-from divsym import backstop
-from divsym.backstop import instantiate, numeric_check, sample_point
-from divsym.context import Context
-from divsym.derivation import Relation
 from divsym.identities.softmax import SoftmaxProbability
-from divsym.notation import T, i, j, k, n, z
+from divsym.kernel import backstop
+from divsym.kernel.backstop import instantiate, numeric_check, sample_point
+from divsym.kernel.context import Context
+from divsym.kernel.derivation import Relation
+from divsym.symbols.notation import T, i, j, k, n, z
 
 m = Symbol("m", integer=True, positive=True)
 d = IndexedBase("d", positive=True)

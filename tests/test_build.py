@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from divsym.build import is_generated, render_documents, write_documents
+from divsym.cli.build import is_generated, render_documents, write_documents
 from divsym.identities import all_derivations
-from divsym.verify import verify_all
+from divsym.kernel.verify import verify_all
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "derivations"

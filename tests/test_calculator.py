@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import divsym
-from divsym.cli import main
+from divsym.cli.main import main
 
 
 def _run(*argv: str) -> subprocess.CompletedProcess[str]:

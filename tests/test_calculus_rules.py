@@ -17,7 +17,7 @@ from sympy import (
     sin,
 )
 
-from divsym.calculus_rules import (
+from divsym.kernel.calculus_rules import (
     CALCULUS_RULES,
     collapse_kronecker_sums,
     differentiate,
@@ -28,8 +28,8 @@ from divsym.calculus_rules import (
     split_sum_at,
     sum_of_constant,
 )
-from divsym.context import Context
-from divsym.limit_rules import (
+from divsym.kernel.context import Context
+from divsym.kernel.limit_rules import (
     LIMIT_RULES,
     CommutativeLimit,
     evaluate_limits,
@@ -40,8 +40,8 @@ from divsym.limit_rules import (
     reciprocal_temperature,
     u,
 )
-from divsym.notation import T, c, i, j, k, n, z
 from divsym.render.latex import to_latex
+from divsym.symbols.notation import T, c, i, j, k, n, z
 
 NO_FACTS = Context()
 m = Symbol("m", integer=True, positive=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from divsym.cli import main
+from divsym.cli.main import main
 
 
 def test_verify_prints_one_row_per_derivation(capsys: pytest.CaptureFixture[str]) -> None:
@@ -37,7 +37,7 @@ def test_verify_exits_1_when_a_derivation_fails(
 
     from sympy import S
 
-    from divsym import cli
+    from divsym.cli import main as cli
     from divsym.identities.cross_entropy_kl import cross_entropy_decomposition
 
     good = cross_entropy_decomposition()

@@ -14,24 +14,24 @@ from sympy import (
     log,
 )
 
-from divsym.canonical import canonical_form
-from divsym.conditional import ModelConditional, OneHotTarget, theta
-from divsym.context import Context
-from divsym.discrete_rules import (
+from divsym.kernel.canonical import canonical_form
+from divsym.kernel.context import Context
+from divsym.kernel.discrete_rules import (
     DISCRETE_RULES,
     collapse_indicator_sum,
     expand_log_arguments,
     log_content,
     log_of_product,
 )
-from divsym.notation import i, n, p, q, z
-from divsym.optimisation import (
+from divsym.kernel.optimisation import (
     ArgMax,
     ArgMin,
     argopt_drop_constant,
     argopt_log,
     argopt_negate,
 )
+from divsym.symbols.conditional import ModelConditional, OneHotTarget, theta
+from divsym.symbols.notation import i, n, p, q, z
 
 NO_FACTS = Context()
 y = Symbol("y", integer=True, positive=True)

@@ -8,13 +8,13 @@ import mpmath
 import pytest
 from sympy import Add, Expr, Rational, S, Sum, Symbol, lambdify, log
 
-from divsym.derivation import Derivation, Relation
 from divsym.identities.gibbs import gibbs_inequality, gibbs_lemma, x
 from divsym.identities.jensen_shannon import jsd_bounds
-from divsym.lemmas import GibbsTerm, UnitIntegral
-from divsym.notation import i, n, p, q
+from divsym.kernel.derivation import Derivation, Relation
+from divsym.kernel.verify import Status, verify
 from divsym.render.latex import to_latex
-from divsym.verify import Status, verify
+from divsym.symbols.gibbs import GibbsTerm, UnitIntegral
+from divsym.symbols.notation import i, n, p, q
 
 FACTORIES: dict[str, Callable[[], Derivation]] = {
     "gibbs-lemma": gibbs_lemma,

@@ -7,17 +7,17 @@ from collections.abc import Callable
 import pytest
 from sympy import Add, Expr, Mul, Rational, Sum, log
 
-from divsym.derivation import Derivation
 from divsym.identities.information import (
     cross_entropy_expectation,
     entropy_expected_information,
     kl_forms,
 )
 from divsym.identities.jensen_shannon import jsd_symmetry
-from divsym.information_nodes import Expectation, Information, Log2, MixtureKL
-from divsym.notation import i, n, p, q
+from divsym.kernel.derivation import Derivation
+from divsym.kernel.verify import Status, verify
 from divsym.render.latex import to_latex
-from divsym.verify import Status, verify
+from divsym.symbols.information import Expectation, Information, Log2, MixtureKL
+from divsym.symbols.notation import i, n, p, q
 
 FACTORIES: dict[str, Callable[[], Derivation]] = {
     "entropy-expected-information": entropy_expected_information,

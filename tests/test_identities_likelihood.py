@@ -8,9 +8,6 @@ from collections.abc import Callable
 import pytest
 from sympy import Add, Expr, Product, Sum, log
 
-from divsym.backstop import instantiate, sample_point
-from divsym.conditional import ModelConditional, TrueConditional, theta
-from divsym.derivation import Derivation
 from divsym.identities.likelihood import (
     N,
     likelihood_factorisation,
@@ -20,11 +17,14 @@ from divsym.identities.likelihood import (
     p_xy,
     y,
 )
-from divsym.likelihood_nodes import DataProbability, ModelLikelihood
-from divsym.notation import i
-from divsym.optimisation import ArgMax, ArgMin
+from divsym.kernel.backstop import instantiate, sample_point
+from divsym.kernel.derivation import Derivation
+from divsym.kernel.optimisation import ArgMax, ArgMin
+from divsym.kernel.verify import Status, verify
 from divsym.render.latex import to_latex
-from divsym.verify import Status, verify
+from divsym.symbols.conditional import ModelConditional, TrueConditional, theta
+from divsym.symbols.likelihood import DataProbability, ModelLikelihood
+from divsym.symbols.notation import i
 
 FACTORIES: dict[str, Callable[[], Derivation]] = {
     "likelihood-factorisation": likelihood_factorisation,

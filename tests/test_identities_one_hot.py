@@ -7,16 +7,16 @@ from collections.abc import Callable
 import pytest
 from sympy import Add, Expr, KroneckerDelta, Sum, Symbol, log
 
-from divsym.conditional import ModelConditional, OneHotTarget, theta
-from divsym.derivation import Derivation
 from divsym.identities.objectives import kl_cross_entropy_objective, p_cond
 from divsym.identities.objectives import y as class_y
 from divsym.identities.one_hot import label, one_hot_cross_entropy_nll, y
-from divsym.likelihood_nodes import PointCrossEntropy, PointEntropy, PointKL, PointNLL
-from divsym.notation import i, n
-from divsym.optimisation import ArgMax, ArgMin
+from divsym.kernel.derivation import Derivation
+from divsym.kernel.optimisation import ArgMax, ArgMin
+from divsym.kernel.verify import Status, verify
 from divsym.render.latex import to_latex
-from divsym.verify import Status, verify
+from divsym.symbols.conditional import ModelConditional, OneHotTarget, theta
+from divsym.symbols.likelihood import PointCrossEntropy, PointEntropy, PointKL, PointNLL
+from divsym.symbols.notation import i, n
 
 FACTORIES: dict[str, Callable[[], Derivation]] = {
     "one-hot-cross-entropy-nll": one_hot_cross_entropy_nll,

@@ -7,9 +7,8 @@ from collections.abc import Callable
 import pytest
 from sympy import Expr, KroneckerDelta, Mul, Piecewise, S, Sum, exp, latex
 
-from divsym import definitions
-from divsym.derivation import Derivation, Relation
 from divsym.identities import all_derivations
+from divsym.identities.lecture import EQUATIONS
 from divsym.identities.softmax import (
     SoftmaxProbability,
     softmax_jacobian,
@@ -23,10 +22,11 @@ from divsym.identities.softmax_limits import (
     softmax_high_temperature,
     softmax_low_temperature,
 )
-from divsym.lecture import EQUATIONS
-from divsym.limit_rules import CommutativeLimit, u
-from divsym.notation import T, c, i, j, k, n, z
-from divsym.verify import Status, symbolic_route, verify
+from divsym.kernel.derivation import Derivation, Relation
+from divsym.kernel.limit_rules import CommutativeLimit, u
+from divsym.kernel.verify import Status, symbolic_route, verify
+from divsym.symbols import definitions
+from divsym.symbols.notation import T, c, i, j, k, n, z
 
 FACTORIES: dict[str, Callable[[], Derivation]] = {
     "softmax-normalisation": softmax_normalisation,

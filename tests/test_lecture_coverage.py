@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from divsym.derivation import Derivation
 from divsym.identities import all_derivations
-from divsym.lecture import EQUATIONS, SECTIONS, LectureEquation
-from divsym.verify import DerivationReport, Status, verify
+from divsym.identities.lecture import EQUATIONS, SECTIONS, LectureEquation
+from divsym.kernel.derivation import Derivation
+from divsym.kernel.verify import DerivationReport, Status, verify
 
 DERIVATIONS: dict[str, Derivation] = {d.id: d for d in all_derivations()}
 _REPORTS: dict[str, DerivationReport] = {}

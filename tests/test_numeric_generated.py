@@ -9,19 +9,21 @@ from typing import Any
 import pytest
 from sympy import Expr, Indexed, IndexedBase, Sum, Symbol, cancel, exp, expand_log, log, simplify
 
-from divsym import definitions
-from divsym.canonical import canonical_form
-from divsym.context import Context
+from divsym.codegen.generate import REWRITES, array_expression
 from divsym.identities.stable_forms import (
     jsd_stable_form,
     kl_nonnegative_terms,
     log_softmax_stable_form,
     softmax_stable_form,
 )
-from divsym.notation import c, i, j, n, p, q, z
+from divsym.kernel.canonical import canonical_form
+from divsym.kernel.context import Context
+from divsym.kernel.rules import canonical_indices
+from divsym.kernel.verify import Status, verify
 from divsym.numeric import functions
-from divsym.numeric.codegen import REWRITES, array_expression
-from divsym.numeric.nodes import (
+from divsym.symbols import definitions
+from divsym.symbols.notation import c, i, j, n, p, q, z
+from divsym.symbols.stable import (
     AtLabels,
     ClassMax,
     ClassSum,
@@ -31,8 +33,6 @@ from divsym.numeric.nodes import (
     XLogY,
     XMinusLog1p,
 )
-from divsym.rules import canonical_indices
-from divsym.verify import Status, verify
 
 Z, P, Q, LABELS = Symbol("z"), Symbol("p"), Symbol("q"), Symbol("labels")
 BASE, LABEL = functions.BASE, functions.LABEL

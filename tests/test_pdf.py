@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from divsym import cli
-from divsym.build import render_documents, write_documents
+from divsym.cli import main as cli
+from divsym.cli.build import render_documents, write_documents
 from divsym.identities import all_derivations
-from divsym.lecture import SECTIONS
+from divsym.identities.lecture import SECTIONS
+from divsym.kernel.verify import verify_all
 from divsym.render.pdf import PdfBuild, build_pdf, log_problems, tex_available
-from divsym.verify import verify_all
 
 
 def _require(available: bool, what: str) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sympy import Expr, IndexedBase, Sum, latex, log
 
-from divsym.notation import i, n, p, q
-from divsym.quantities import CrossEntropy, Entropy, JSDivergence, KLDivergence
+from divsym.symbols.notation import i, n, p, q
+from divsym.symbols.quantities import CrossEntropy, Entropy, JSDivergence, KLDivergence
 
 
 @pytest.mark.parametrize(

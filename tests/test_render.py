@@ -25,13 +25,13 @@ from sympy import (
     preorder_traversal,
 )
 
-from divsym.definitions import information, softmax
 from divsym.identities import all_derivations
-from divsym.notation import T, c, i, j, k, n, p, q, z
-from divsym.quantities import CrossEntropy, Entropy, JSDivergence, KLDivergence
+from divsym.kernel.verify import DerivationReport, Status, StepReport
 from divsym.render.latex import to_latex
 from divsym.render.status import prefix_status, status_sentence, step_status
-from divsym.verify import DerivationReport, Status, StepReport
+from divsym.symbols.definitions import information, softmax
+from divsym.symbols.notation import T, c, i, j, k, n, p, q, z
+from divsym.symbols.quantities import CrossEntropy, Entropy, JSDivergence, KLDivergence
 
 y = Symbol("y", integer=True, positive=True)
 N = Symbol("N", integer=True, positive=True)

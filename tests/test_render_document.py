@@ -9,11 +9,11 @@ from dataclasses import replace
 import pytest
 from sympy import Add, Mul, S, Sum, Symbol, log
 
-from divsym.derivation import Derivation, Step
 from divsym.identities import all_derivations
 from divsym.identities.cross_entropy_kl import cross_entropy_decomposition
-from divsym.lecture import EQUATIONS, SECTIONS
-from divsym.notation import i, n, p, q
+from divsym.identities.lecture import EQUATIONS, SECTIONS
+from divsym.kernel.derivation import Derivation, Step
+from divsym.kernel.verify import DerivationReport, verify, verify_all
 from divsym.render.derivation import derivation_markdown, derivation_rows, derivation_tex
 from divsym.render.document import (
     MISSING,
@@ -24,7 +24,7 @@ from divsym.render.document import (
 )
 from divsym.render.layout import MAX_LINE, break_terms, math_width
 from divsym.render.tex import RenderError
-from divsym.verify import DerivationReport, verify, verify_all
+from divsym.symbols.notation import i, n, p, q
 
 DERIVATIONS = all_derivations()
 REPORTS = {report.id: report for report in verify_all(DERIVATIONS)}

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from divsym.derivation import Derivation
 from divsym.identities import all_derivations
+from divsym.kernel.derivation import Derivation
+from divsym.kernel.verify import verify
 from divsym.render.derivation import derivation_markdown, derivation_tex
-from divsym.verify import verify
 
 GOLDEN = Path(__file__).parent / "golden"
 #: Derivations whose whole rendering is pinned.

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from sympy import Dummy, IndexedBase, Sum, Symbol, log
 
-from divsym.canonical import canonical_form
-from divsym.context import Context
-from divsym.notation import i, j, k, n, p, q, z
-from divsym.quantities import CrossEntropy, Entropy, KLDivergence
-from divsym.rules import (
+from divsym.kernel.canonical import canonical_form
+from divsym.kernel.context import Context
+from divsym.kernel.rules import (
     RULES,
     canonical_indices,
     expand_logs,
@@ -17,6 +15,8 @@ from divsym.rules import (
     split_sums,
     unfold_definitions,
 )
+from divsym.symbols.notation import i, j, k, n, p, q, z
+from divsym.symbols.quantities import CrossEntropy, Entropy, KLDivergence
 
 CTX = Context(distributions=(p, q))
 NO_FACTS = Context()

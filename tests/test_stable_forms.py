@@ -9,8 +9,6 @@ from dataclasses import replace
 import pytest
 from sympy import Expr, Rational, Sum, exp, log
 
-from divsym.context import Context
-from divsym.derivation import Derivation
 from divsym.identities import all_derivations
 from divsym.identities.stable_forms import (
     combine_exponentials,
@@ -20,9 +18,11 @@ from divsym.identities.stable_forms import (
     log_softmax_stable_form,
     softmax_stable_form,
 )
-from divsym.notation import T, c, i, j, n, p, q, z
-from divsym.numeric.nodes import XMinusLog1p
-from divsym.verify import Status, symbolic_route, verify
+from divsym.kernel.context import Context
+from divsym.kernel.derivation import Derivation
+from divsym.kernel.verify import Status, symbolic_route, verify
+from divsym.symbols.notation import T, c, i, j, n, p, q, z
+from divsym.symbols.stable import XMinusLog1p
 
 FACTORIES: dict[str, Callable[[], Derivation]] = {
     "softmax-stable-form": softmax_stable_form,

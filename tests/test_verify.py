@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from sympy import Add, Expr, IndexedBase, S, Sum, Symbol, cos, log, sin
 
-from divsym.context import Context
-from divsym.derivation import Derivation, Relation, Step
 from divsym.identities import all_derivations
 from divsym.identities.cross_entropy_kl import cross_entropy_decomposition
-from divsym.notation import i, j, n, p, q
-from divsym.quantities import CrossEntropy, Entropy, KLDivergence
-from divsym.rules import Rule
-from divsym.verify import Status, symbolic_route, verify
+from divsym.kernel.context import Context
+from divsym.kernel.derivation import Derivation, Relation, Step
+from divsym.kernel.rules import Rule
+from divsym.kernel.verify import Status, symbolic_route, verify
+from divsym.symbols.notation import i, j, n, p, q
+from divsym.symbols.quantities import CrossEntropy, Entropy, KLDivergence
 
 CE_SUM = -Sum(p[i] * log(q[i]), (i, 1, n))
 

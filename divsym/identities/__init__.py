@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from divsym.derivation import Derivation
 from divsym.identities.cross_entropy_kl import cross_entropy_decomposition
 from divsym.identities.gibbs import gibbs_inequality, gibbs_lemma
 from divsym.identities.information import (
@@ -13,6 +12,7 @@ from divsym.identities.information import (
     kl_forms,
 )
 from divsym.identities.jensen_shannon import jsd_bounds, jsd_symmetry
+from divsym.identities.lecture import SECTIONS
 from divsym.identities.likelihood import likelihood_factorisation, log_likelihood, mle_to_nll
 from divsym.identities.objectives import kl_cross_entropy_objective
 from divsym.identities.one_hot import one_hot_cross_entropy_nll
@@ -29,12 +29,12 @@ from divsym.identities.stable_forms import (
     log_softmax_stable_form,
     softmax_stable_form,
 )
-from divsym.lecture import SECTIONS
+from divsym.kernel.derivation import Derivation
 
 __all__ = ["FACTORIES", "all_derivations"]
 
 #: Every function that builds a derivation. Order within a section is kept; sections are
-#: ordered as in :data:`divsym.lecture.SECTIONS`.
+#: ordered as in :data:`divsym.identities.lecture.SECTIONS`.
 FACTORIES: tuple[Callable[[], Derivation], ...] = (
     cross_entropy_decomposition,
     softmax_stable_form,

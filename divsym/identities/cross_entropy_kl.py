@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sympy import Add, Sum, log
 
-from divsym.context import Context
-from divsym.derivation import Derivation, Step
-from divsym.notation import i, n, p, q
-from divsym.quantities import CrossEntropy, Entropy, KLDivergence
-from divsym.rules import unfold_definitions
+from divsym.kernel.context import Context
+from divsym.kernel.derivation import Derivation, Step
+from divsym.kernel.rules import unfold_definitions
+from divsym.symbols.notation import i, n, p, q
+from divsym.symbols.quantities import CrossEntropy, Entropy, KLDivergence
 
 __all__ = ["cross_entropy_decomposition"]
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from sympy import Add, Mul, S, Sum, Symbol, log
 
-from divsym.context import Context
-from divsym.derivation import Derivation, Relation, Step
-from divsym.lemmas import GibbsTerm, UnitIntegral
-from divsym.notation import i, n, p, q
-from divsym.quantities import KLDivergence
-from divsym.rules import unfold_definitions
+from divsym.kernel.context import Context
+from divsym.kernel.derivation import Derivation, Relation, Step
+from divsym.kernel.rules import unfold_definitions
+from divsym.symbols.gibbs import GibbsTerm, UnitIntegral
+from divsym.symbols.notation import i, n, p, q
+from divsym.symbols.quantities import KLDivergence
 
 __all__ = ["gibbs_inequality", "gibbs_lemma", "x"]
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from sympy import Add, Mul, Sum, log
 
-from divsym.context import Context
-from divsym.derivation import Derivation, Step
-from divsym.information_nodes import Expectation, Information, Log2
-from divsym.notation import i, n, p, q
-from divsym.quantities import CrossEntropy, Entropy, KLDivergence
-from divsym.rules import unfold_definitions
+from divsym.kernel.context import Context
+from divsym.kernel.derivation import Derivation, Step
+from divsym.kernel.rules import unfold_definitions
+from divsym.symbols.information import Expectation, Information, Log2
+from divsym.symbols.notation import i, n, p, q
+from divsym.symbols.quantities import CrossEntropy, Entropy, KLDivergence
 
 __all__ = ["cross_entropy_expectation", "entropy_expected_information", "kl_forms"]
 

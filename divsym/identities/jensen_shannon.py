@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from sympy import Add, Mul, Rational, S, Sum, log
 
-from divsym.context import Context
-from divsym.derivation import Derivation, Relation, Step
-from divsym.discrete_rules import expand_log_arguments
-from divsym.information_nodes import MixtureKL
-from divsym.lemmas import GibbsTerm
-from divsym.notation import i, n, p, q
-from divsym.quantities import JSDivergence
+from divsym.kernel.context import Context
+from divsym.kernel.derivation import Derivation, Relation, Step
+from divsym.kernel.discrete_rules import expand_log_arguments
+from divsym.symbols.gibbs import GibbsTerm
+from divsym.symbols.information import MixtureKL
+from divsym.symbols.notation import i, n, p, q
+from divsym.symbols.quantities import JSDivergence
 
 __all__ = ["jsd_bounds", "jsd_symmetry"]
 

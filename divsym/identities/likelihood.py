@@ -1,6 +1,6 @@
 """Lecture sections "Data" and "Maximum likelihood": i.i.d. factorisation, log-likelihood, NLL.
 
-Modelling (see :mod:`divsym.conditional`): the data set has a symbolic size ``N``; each
+Modelling (see :mod:`divsym.symbols.conditional`): the data set has a symbolic size ``N``; each
 derivation puts ``N`` in ``Context.classes``, so the numeric backstop instantiates it and writes
 the products out. ``p(x_i)``, ``p(x_i, y_i)`` are positive entries sampled in ``(0.01, 1)``;
 ``p(y_i | x_i)`` is defined as ``p(x_i, y_i)/p(x_i)``; the model ``p_θ(y_i | x_i)`` is an
@@ -11,14 +11,20 @@ from __future__ import annotations
 
 from sympy import Add, Product, Sum, Symbol, log
 
-from divsym.conditional import Joint, Marginal, ModelConditional, TrueConditional, theta
-from divsym.context import Context
-from divsym.derivation import Derivation, Step
-from divsym.discrete_rules import log_of_product
-from divsym.likelihood_nodes import DataProbability, ModelLikelihood, labels_base
-from divsym.notation import i
-from divsym.optimisation import ArgMax, ArgMin, argopt_drop_constant, argopt_log, argopt_negate
-from divsym.rules import unfold_definitions
+from divsym.kernel.context import Context
+from divsym.kernel.derivation import Derivation, Step
+from divsym.kernel.discrete_rules import log_of_product
+from divsym.kernel.optimisation import (
+    ArgMax,
+    ArgMin,
+    argopt_drop_constant,
+    argopt_log,
+    argopt_negate,
+)
+from divsym.kernel.rules import unfold_definitions
+from divsym.symbols.conditional import Joint, Marginal, ModelConditional, TrueConditional, theta
+from divsym.symbols.likelihood import DataProbability, ModelLikelihood, labels_base
+from divsym.symbols.notation import i
 
 __all__ = ["N", "likelihood_factorisation", "log_likelihood", "mle_to_nll"]
 

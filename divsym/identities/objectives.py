@@ -3,19 +3,19 @@
 With the data distribution ``p(y | x_i)`` fixed, ``H(p)`` does not depend on ``θ``, so
 minimising ``D_KL(p ‖ p_θ)`` over ``θ`` is minimising the cross-entropy ``H(p, p_θ)``.
 ``p(y | x_i)`` is a normalised distribution over the classes ``y = 1..n``; ``p_θ(y | x_i)`` is
-the opaque positive model of :mod:`divsym.conditional`.
+the opaque positive model of :mod:`divsym.symbols.conditional`.
 """
 
 from __future__ import annotations
 
 from sympy import Add, Sum, Symbol, log
 
-from divsym.conditional import ClassConditional, ModelConditional, theta
-from divsym.context import Context
-from divsym.derivation import Derivation, Step
-from divsym.likelihood_nodes import PointCrossEntropy, PointEntropy, PointKL
-from divsym.notation import i, n
-from divsym.optimisation import ArgMin, argopt_drop_constant
+from divsym.kernel.context import Context
+from divsym.kernel.derivation import Derivation, Step
+from divsym.kernel.optimisation import ArgMin, argopt_drop_constant
+from divsym.symbols.conditional import ClassConditional, ModelConditional, theta
+from divsym.symbols.likelihood import PointCrossEntropy, PointEntropy, PointKL
+from divsym.symbols.notation import i, n
 
 __all__ = ["kl_cross_entropy_objective", "p_cond", "y"]
 

@@ -1,21 +1,21 @@
 """Lecture section "Cross-entropy ↔ NLL": with a one-hot target the cross-entropy is the NLL.
 
 For one data point ``(x_i, y_i)`` the target ``p(y | x_i)`` is one-hot at the label ``y_i``,
-an integer in ``1..n`` (a :class:`~divsym.context.Context` label); ``p_θ(y | x_i)`` is the
-model of :mod:`divsym.conditional`.
+an integer in ``1..n`` (a :class:`~divsym.kernel.context.Context` label); ``p_θ(y | x_i)`` is the
+model of :mod:`divsym.symbols.conditional`.
 """
 
 from __future__ import annotations
 
 from sympy import Sum, Symbol, log
 
-from divsym.conditional import ModelConditional, OneHotTarget, theta
-from divsym.context import Context
-from divsym.derivation import Derivation, Step
-from divsym.discrete_rules import collapse_indicator_sum
-from divsym.likelihood_nodes import PointCrossEntropy, PointNLL
-from divsym.notation import i, n
-from divsym.rules import unfold_definitions
+from divsym.kernel.context import Context
+from divsym.kernel.derivation import Derivation, Step
+from divsym.kernel.discrete_rules import collapse_indicator_sum
+from divsym.kernel.rules import unfold_definitions
+from divsym.symbols.conditional import ModelConditional, OneHotTarget, theta
+from divsym.symbols.likelihood import PointCrossEntropy, PointNLL
+from divsym.symbols.notation import i, n
 
 __all__ = ["label", "one_hot_cross_entropy_nll", "y"]
 

@@ -28,13 +28,13 @@ from sympy.core.logic import fuzzy_and
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from divsym import definitions
-from divsym.calculus_rules import collapse_kronecker_sums, differentiate, split_exponentials
-from divsym.context import Context
-from divsym.derivation import Derivation, Relation, Step
-from divsym.notation import T, c, i, j, k, n, z
-from divsym.quantities import NamedQuantity
-from divsym.rules import canonical_indices, expand_logs, pull_constants, unfold_definitions
+from divsym.kernel.calculus_rules import collapse_kronecker_sums, differentiate, split_exponentials
+from divsym.kernel.context import Context
+from divsym.kernel.derivation import Derivation, Relation, Step
+from divsym.kernel.rules import canonical_indices, expand_logs, pull_constants, unfold_definitions
+from divsym.symbols import definitions
+from divsym.symbols.notation import T, c, i, j, k, n, z
+from divsym.symbols.quantities import NamedQuantity
 
 __all__ = [
     "SoftmaxProbability",

@@ -2,14 +2,15 @@
 
 ``T → ∞`` gives the uniform distribution ``1/n``; ``T → 0⁺`` gives ``1/m`` on the ``m`` tied
 largest logits and 0 elsewhere — the one-hot at the largest logit when it is unique (``m = 1``).
-Both are derived with the limit laws of :mod:`divsym.calculus_rules`, for a symbolic ``n``.
+Both are derived with the limit laws of :mod:`divsym.kernel.calculus_rules`, for a symbolic ``n``.
 """
 
 from __future__ import annotations
 
 from sympy import IndexedBase, Mul, Piecewise, Pow, Sum, Symbol, exp, oo
 
-from divsym.calculus_rules import (
+from divsym.identities.softmax import SoftmaxProbability
+from divsym.kernel.calculus_rules import (
     factor_common_terms,
     fold_piecewise,
     resolve_piecewise_in_sums,
@@ -17,11 +18,10 @@ from divsym.calculus_rules import (
     split_sum_at,
     sum_of_constant,
 )
-from divsym.context import Context
-from divsym.derivation import Derivation, Step
-from divsym.identities.softmax import SoftmaxProbability
-from divsym.limit_rules import CommutativeLimit as Limit
-from divsym.limit_rules import (
+from divsym.kernel.context import Context
+from divsym.kernel.derivation import Derivation, Step
+from divsym.kernel.limit_rules import CommutativeLimit as Limit
+from divsym.kernel.limit_rules import (
     evaluate_limits,
     limit_laws,
     limit_through_piecewise,
@@ -29,8 +29,8 @@ from divsym.limit_rules import (
     reciprocal_temperature,
     u,
 )
-from divsym.notation import T, i, j, n, z
-from divsym.rules import pull_constants, unfold_definitions
+from divsym.kernel.rules import pull_constants, unfold_definitions
+from divsym.symbols.notation import T, i, j, n, z
 
 __all__ = ["GAP", "LARGEST", "TIES", "gap", "softmax_high_temperature", "softmax_low_temperature"]
 

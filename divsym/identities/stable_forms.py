@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from sympy import Add, Expr, Mul, Pow, Rational, Sum, cancel, exp, factor_terms, log
 
-from divsym import definitions
-from divsym.context import Context
-from divsym.derivation import Derivation, Step
-from divsym.notation import T, c, i, j, n, p, q, z
-from divsym.numeric.nodes import XMinusLog1p
-from divsym.quantities import JSDivergence, KLDivergence
-from divsym.rules import Rule, unfold_definitions
+from divsym.kernel.context import Context
+from divsym.kernel.derivation import Derivation, Step
+from divsym.kernel.rules import Rule, unfold_definitions
+from divsym.symbols import definitions
+from divsym.symbols.notation import T, c, i, j, n, p, q, z
+from divsym.symbols.quantities import JSDivergence, KLDivergence
+from divsym.symbols.stable import XMinusLog1p
 
 __all__ = [
     "combine_exponentials",

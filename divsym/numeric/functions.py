@@ -1,7 +1,7 @@
 """The public array functions, each generated with ``lambdify`` from a proved form.
 
 No formula is written here. Each function is ``generate(expression)`` where the expression is
-either a definition of :mod:`divsym.definitions` or the last line of a derivation of
+either a definition of :mod:`divsym.symbols.definitions` or the last line of a derivation of
 :mod:`divsym.identities.stable_forms` (proved equal to the definition, status ``proved``),
 divided by ``log(base)`` for the base of the logarithm. The generated function runs over row
 blocks (:mod:`divsym.numeric.blocks`) after cheap per-block validation.
@@ -21,16 +21,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sympy import Expr, Symbol, log, sqrt
 
-from divsym import definitions
+from divsym.codegen.generate import generate
 from divsym.identities.stable_forms import (
     jsd_stable_form,
     kl_nonnegative_terms,
     log_softmax_stable_form,
     softmax_stable_form,
 )
-from divsym.notation import T, c, i, p, q, z
 from divsym.numeric.blocks import from_rows, run_rows, to_rows
-from divsym.numeric.codegen import generate
 from divsym.numeric.validation import (
     as_float_array,
     as_labels,
@@ -43,6 +41,8 @@ from divsym.numeric.validation import (
     positive_scalar,
     probabilities_ok,
 )
+from divsym.symbols import definitions
+from divsym.symbols.notation import T, c, i, p, q, z
 
 __all__ = [
     "FORMS",

@@ -1,6 +1,6 @@
 """The numeric primitives that the printer maps the stable nodes to.
 
-Each kernel evaluates one node of :mod:`divsym.numeric.nodes` on arrays, with that node's
+Each kernel evaluates one node of :mod:`divsym.symbols.stable` on arrays, with that node's
 conventions, using NumPy's vectorised ``log``/``log1p``/``exp`` (SIMD loops, several times
 faster than the scalar loops behind ``scipy.special.xlogy``/``rel_entr``). They hold no formula
 of the lecture: the formulas are the generated expressions that call them.

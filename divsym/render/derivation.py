@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from divsym.derivation import Derivation, Relation
+from divsym.kernel.derivation import Derivation, Relation
+from divsym.kernel.verify import DerivationReport
 from divsym.render.layout import MAX_LINE, break_terms, math_width
 from divsym.render.markdown import markdown_text
 from divsym.render.status import status_sentence, step_status
 from divsym.render.tex import RenderError, check_tex, command, environment, join, text
-from divsym.verify import DerivationReport
 
 __all__ = ["Row", "derivation_markdown", "derivation_rows", "derivation_tex", "status_sentence"]
 

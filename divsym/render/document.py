@@ -1,8 +1,8 @@
 """The whole lecture as one document: ``lecture.tex``, ``lecture.md`` and ``index.md``.
 
-Sections follow :data:`divsym.lecture.SECTIONS`. Each section first shows the lecture's own
-display equations (:data:`divsym.lecture.EQUATIONS`, exactly as the lecture writes them) with
-the derivation and status that establish each one, then the derivations of that section.
+Sections follow :data:`divsym.identities.lecture.SECTIONS`. Each section first shows the lecture's
+own display equations (:data:`divsym.identities.lecture.EQUATIONS`, exactly as the lecture writes
+them) with the derivation and status that establish each one, then the derivations of that section.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from divsym.derivation import Derivation
-from divsym.lecture import EQUATIONS, SECTIONS, LectureEquation, Section
+from divsym.identities.lecture import EQUATIONS, SECTIONS, LectureEquation, Section
+from divsym.kernel.derivation import Derivation
+from divsym.kernel.verify import DerivationReport
 from divsym.render.derivation import derivation_markdown
 from divsym.render.layout import split_top_level
 from divsym.render.markdown import markdown_cell, markdown_text
@@ -24,7 +25,6 @@ from divsym.render.tex import (
     text,
     unicode_declarations,
 )
-from divsym.verify import DerivationReport
 
 __all__ = [
     "TITLE",

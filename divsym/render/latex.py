@@ -47,8 +47,8 @@ from sympy.core.function import _coeff_isneg
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
-from divsym.notation import n
-from divsym.quantities import NamedQuantity
+from divsym.symbols.notation import n
+from divsym.symbols.quantities import NamedQuantity
 
 __all__ = ["LectureLatexPrinter", "to_latex"]
 
@@ -272,8 +272,8 @@ class LectureLatexPrinter(LatexPrinter):
 def to_latex(expr: Basic) -> str:
     """``expr`` in the lecture's LaTeX notation.
 
-    >>> from divsym.notation import T, j, z
-    >>> from divsym.definitions import softmax
+    >>> from divsym.symbols.notation import T, j, z
+    >>> from divsym.symbols.definitions import softmax
     >>> to_latex(softmax(z, T))
     '\\\\frac{\\\\exp(z_i/T)}{\\\\sum_j \\\\exp(z_j/T)}'
     """

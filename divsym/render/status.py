@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from divsym.verify import DerivationReport, Status, StepReport
+from divsym.kernel.verify import DerivationReport, Status, StepReport
 
 __all__ = ["prefix_status", "status_sentence", "step_status"]
 

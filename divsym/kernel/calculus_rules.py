@@ -1,8 +1,9 @@
 """Small, named, sound rules for the calculus of the softmax: derivatives, sums, Piecewise.
 
-Like :mod:`divsym.rules`, each rule is a pure function ``Expr -> Expr`` returning an expression
-equal to its input under the facts of the :class:`~divsym.context.Context`, and its input
-unchanged where a side condition fails. The limit laws are in :mod:`divsym.limit_rules`.
+Like :mod:`~divsym.kernel.rules`, each rule is a pure function ``Expr -> Expr`` returning an
+expression equal to its input under the facts of the
+:class:`~divsym.kernel.context.Context`, and its input unchanged where a side condition fails.
+The limit laws are in :mod:`~divsym.kernel.limit_rules`.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from sympy import (
 )
 from sympy.core.relational import Relational
 
-from divsym.context import Context
-from divsym.limit_rules import LIMIT_RULES
-from divsym.rules import Rule
+from divsym.kernel.context import Context
+from divsym.kernel.limit_rules import LIMIT_RULES
+from divsym.kernel.rules import Rule
 
 __all__ = [
     "CALCULUS_RULES",
@@ -235,7 +236,7 @@ fold_piecewise = Rule(
     _fold_piecewise,
 )
 
-#: Every calculus rule by name, the limit rules of :mod:`divsym.limit_rules` included
+#: Every calculus rule by name, the limit rules of :mod:`divsym.kernel.limit_rules` included
 #: (``split_sum_at`` is a factory and is not listed).
 CALCULUS_RULES: dict[str, Rule] = {
     **{

@@ -3,7 +3,7 @@
 Classes are indexed ``i = 1..n`` with a *symbolic* number of classes ``n``. Probability
 distributions are :class:`sympy.IndexedBase` objects whose entries are positive; whether they
 are normalised (``Σ p_i = 1``) is not an assumption SymPy can carry, so a derivation states it
-in its :class:`~divsym.derivation.Context`.
+in its :class:`~divsym.kernel.derivation.Context`.
 """
 
 from __future__ import annotations

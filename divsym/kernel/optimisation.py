@@ -28,9 +28,9 @@ from sympy import Add, Basic, Expr, Float, Function, Mul, Pow, Rational, Symbol,
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from divsym.conditional import ModelConditional
-from divsym.context import Context
-from divsym.rules import Rule
+from divsym.kernel.context import Context
+from divsym.kernel.rules import Rule
+from divsym.symbols.conditional import ModelConditional
 
 __all__ = [
     "THETA_GRID",

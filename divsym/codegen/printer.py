@@ -1,6 +1,6 @@
 """``DivsymPrinter``: the SciPy printer of SymPy, taught divsym's array nodes.
 
-Each node of :mod:`divsym.numeric.nodes` is printed as one call: a NumPy reduction over the
+Each node of :mod:`divsym.symbols.stable` is printed as one call: a NumPy reduction over the
 class axis or a kernel of :mod:`divsym.numeric.kernels`. Nothing edits generated source text.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sympy.printing.numpy import SciPyPrinter
 
-from divsym.numeric.nodes import (
+from divsym.symbols.stable import (
     AtLabels,
     ClassMax,
     ClassSum,

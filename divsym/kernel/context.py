@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sympy import Expr, IndexedBase, Symbol
 
-from divsym.notation import n
+from divsym.symbols.notation import n
 
 __all__ = ["Context"]
 

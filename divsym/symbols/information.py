@@ -9,7 +9,7 @@ visible so that the derivations can show the conversion factor ``log 2`` (nats p
 * :class:`Information` prints ``I_Q(x_i)`` and unfolds to ``-log_2 q_i``;
 * :class:`Expectation` prints ``E_P[f]`` and unfolds to ``Σ_i p_i f_i``.
 
-All three are :class:`~divsym.quantities.NamedQuantity` nodes, so the ``unfold-definitions``
+All three are :class:`~divsym.symbols.quantities.NamedQuantity` nodes, so the ``unfold-definitions``
 rule, the canonical form and the numeric backstop unfold them like ``H`` or ``D_KL``.
 """
 
@@ -21,8 +21,8 @@ from sympy import Expr, Indexed, IndexedBase, Sum, Symbol, log
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from divsym.notation import i, n
-from divsym.quantities import NamedQuantity, distribution_name
+from divsym.symbols.notation import i, n
+from divsym.symbols.quantities import NamedQuantity, distribution_name
 
 __all__ = ["Expectation", "Information", "Log2", "MixtureKL"]
 

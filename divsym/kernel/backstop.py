@@ -2,7 +2,7 @@
 
 It is independent of the symbolic routes: it instantiates the number of classes, unfolds every
 definition with ``doit()``, samples exact rational points that satisfy the derivation's
-:class:`~divsym.context.Context` and compares both sides at 50 significant digits.
+:class:`~divsym.kernel.context.Context` and compares both sides at 50 significant digits.
 
 Calculus nodes are handled without SymPy's symbolic ``limit``:
 
@@ -47,9 +47,9 @@ from sympy import (
     sympify,
 )
 
-from divsym.context import Context
-from divsym.derivation import Relation
-from divsym.rules import unfold_definitions
+from divsym.kernel.context import Context
+from divsym.kernel.derivation import Relation
+from divsym.kernel.rules import unfold_definitions
 
 __all__ = ["BACKSTOP_DIGITS", "BackstopResult", "instantiate", "numeric_check", "sample_point"]
 

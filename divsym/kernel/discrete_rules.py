@@ -1,7 +1,8 @@
 """Small, named, sound rules for the lecture's discrete identities.
 
-Each rule returns an expression equal to its input (under the :class:`~divsym.context.Context`
-facts it names) and returns its input unchanged when it does not apply:
+Each rule returns an expression equal to its input (under the
+:class:`~divsym.kernel.context.Context` facts it names) and returns its input unchanged when it
+does not apply:
 
 * ``log-content``: ``log(c·a) = log c + log a`` for a positive rational content ``c`` of a
   positive sum, e.g. ``log(p/(p/2 + q/2)) = log 2 + log(p/(p + q))``. SymPy distributes
@@ -14,15 +15,15 @@ facts it names) and returns its input unchanged when it does not apply:
   SymPy's own ``Sum.doit`` leaves ``Piecewise((f(a), n >= a))`` and also collapses when ``a``
   is not an integer, which is unsound; this rule does neither.
 
-The rules on ``argmax``/``argmin`` live in :mod:`divsym.optimisation`.
+The rules on ``argmax``/``argmin`` live in :mod:`divsym.kernel.optimisation`.
 """
 
 from __future__ import annotations
 
 from sympy import Add, Basic, Expr, KroneckerDelta, Mul, Product, S, Sum, expand, log
 
-from divsym.context import Context
-from divsym.rules import Rule
+from divsym.kernel.context import Context
+from divsym.kernel.rules import Rule
 
 __all__ = [
     "DISCRETE_RULES",

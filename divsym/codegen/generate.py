@@ -2,12 +2,12 @@
 
 A definition such as ``-Sum(p[i]*log(q[i]), (i, 1, n))`` is turned into an *array*
 expression: every entry ``p[i]`` of a distribution becomes an array symbol ``p``, the Sum over
-the class index becomes :class:`~divsym.numeric.nodes.ClassSum`, a reduction over ``axis``, and
+the class index becomes :class:`~divsym.symbols.stable.ClassSum`, a reduction over ``axis``, and
 named rewrites (:data:`REWRITES`) replace sub-expressions by the stable nodes that carry the
 conventions and the accuracy (``x·log y`` → ``XLogY``, ``log Σ exp`` → ``LogSumExp``,
 ``w·(x − log(1 + x))`` → ``ScaledXMinusLog1p``). Each rewrite is an identity: mapping the
 nodes back with ``rewrite(log)`` gives the input expression again (tested).
-:class:`~divsym.numeric.printer.DivsymPrinter` prints the nodes; ``lambdify`` does the rest.
+:class:`~divsym.codegen.printer.DivsymPrinter` prints the nodes; ``lambdify`` does the rest.
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ from sympy import (
 )
 
 import divsym
+from divsym.codegen.printer import DivsymPrinter
 from divsym.numeric import kernels
-from divsym.numeric.nodes import (
+from divsym.symbols.stable import (
     AtLabels,
     ClassMax,
     ClassSum,
@@ -44,7 +45,6 @@ from divsym.numeric.nodes import (
     XLogY,
     XMinusLog1p,
 )
-from divsym.numeric.printer import DivsymPrinter
 
 __all__ = [
     "AXIS",

@@ -26,7 +26,7 @@ from sympy import Expr, Float, Function, Indexed, IndexedBase, KroneckerDelta, S
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from divsym.quantities import NamedQuantity
+from divsym.symbols.quantities import NamedQuantity
 
 __all__ = [
     "ClassConditional",

@@ -13,8 +13,8 @@ from sympy import Expr, Function, IndexedBase
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from divsym import definitions
-from divsym.notation import n
+from divsym.symbols import definitions
+from divsym.symbols.notation import n
 
 __all__ = [
     "CrossEntropy",

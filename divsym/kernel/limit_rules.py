@@ -1,7 +1,7 @@
 """Rules for limits: the algebraic limit laws, each applied only where it is valid.
 
-Each rule, like those of :mod:`divsym.rules`, returns an expression equal to its input, and its
-input unchanged where a side condition fails: a limit is pushed through a sum, product,
+Each rule, like those of :mod:`~divsym.kernel.rules`, returns an expression equal to its input, and
+its input unchanged where a side condition fails: a limit is pushed through a sum, product,
 quotient, Sum or Piecewise only when the limits it creates exist and are finite (decided by
 :func:`finite_limit`), no denominator's limit is 0, a Sum's number of terms and a Piecewise's
 conditions do not depend on the limit variable. What remains (an expression without Sums) is
@@ -16,8 +16,8 @@ from typing import Any
 from sympy import Add, Basic, Derivative, Expr, Limit, Mul, Piecewise, Pow, Sum, Symbol, limit, oo
 from sympy.printing.latex import LatexPrinter
 
-from divsym.context import Context
-from divsym.rules import Rule
+from divsym.kernel.context import Context
+from divsym.kernel.rules import Rule
 
 __all__ = [
     "LIMIT_RULES",

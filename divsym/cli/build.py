@@ -13,10 +13,10 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
-from divsym.derivation import Derivation
+from divsym.kernel.derivation import Derivation
+from divsym.kernel.verify import DerivationReport
 from divsym.render.derivation import derivation_tex
 from divsym.render.document import index_markdown, lecture_markdown, lecture_tex
-from divsym.verify import DerivationReport
 
 __all__ = ["GENERATED_MARKERS", "is_generated", "render_documents", "write_documents"]
 

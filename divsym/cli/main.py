@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from divsym.build import render_documents, write_documents
-from divsym.calculator import add_calculator
+from divsym.cli.build import render_documents, write_documents
+from divsym.cli.calculator import add_calculator
 from divsym.identities import all_derivations
+from divsym.kernel.verify import DerivationReport, Status, verify_all
 from divsym.render.pdf import TexNotInstalledError, build_pdf
-from divsym.verify import DerivationReport, Status, verify_all
 
 __all__ = ["main"]
 

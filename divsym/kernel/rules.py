@@ -1,7 +1,7 @@
 """Small, named, sound rewrite rules on Sum expressions.
 
 Each rule is a pure function ``Expr -> Expr`` that returns an expression *equal* to its input
-(under the facts in the :class:`~divsym.context.Context` where it takes one) and returns its
+(under the facts in the :class:`~divsym.kernel.context.Context` where it takes one) and returns its
 input unchanged when it does not apply. Rules never call ``simplify``: they are cheap,
 predictable, and tested one by one, including on inputs where they must refuse.
 """
@@ -23,8 +23,8 @@ from sympy import (
     expand_log,
 )
 
-from divsym.context import Context
-from divsym.quantities import NamedQuantity
+from divsym.kernel.context import Context
+from divsym.symbols.quantities import NamedQuantity
 
 __all__ = [
     "RULES",

@@ -2,8 +2,8 @@
 
 A :class:`Derivation` is ``e0 R1 e1 R2 e2 … ek`` where each relation ``R`` is ``=`` or ``≥``
 (or ``≤``). Every step says *why* in the lecture's words (``because``) and may name the
-:class:`~divsym.rules.Rule` objects that take the previous expression to it. Whether that is
-true is decided by :func:`divsym.verify.verify`, never by the derivation itself.
+:class:`~divsym.kernel.rules.Rule` objects that take the previous expression to it. Whether that is
+true is decided by :func:`divsym.kernel.verify.verify`, never by the derivation itself.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from enum import Enum
 
 from sympy import Expr
 
-from divsym.context import Context
-from divsym.rules import Rule
+from divsym.kernel.context import Context
+from divsym.kernel.rules import Rule
 
 __all__ = ["Derivation", "Relation", "Step"]
 
@@ -45,7 +45,7 @@ class Derivation:
     title: str
     steps: tuple[Step, ...]
     context: Context = field(default_factory=Context)
-    #: The id of the lecture section (:data:`divsym.lecture.SECTIONS`) it belongs to.
+    #: The id of the lecture section (:data:`divsym.identities.lecture.SECTIONS`) it belongs to.
     section: str = ""
     #: Remarks for the reader, e.g. where the lecture is sloppy and what is proved instead.
     remarks: tuple[str, ...] = ()

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 
 from sympy import Expr
 
-from divsym.context import Context
-from divsym.discrete_rules import log_content
-from divsym.rules import (
+from divsym.kernel.context import Context
+from divsym.kernel.discrete_rules import log_content
+from divsym.kernel.rules import (
     Rule,
     canonical_indices,
     expand_logs,

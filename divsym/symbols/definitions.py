@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sympy import Expr, IndexedBase, Rational, Sum, Symbol, exp, log, sqrt
 
-from divsym.notation import i, j, n
+from divsym.symbols.notation import i, j, n
 
 __all__ = [
     "cross_entropy",

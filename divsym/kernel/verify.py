@@ -2,13 +2,13 @@
 
 Each step is checked twice, independently:
 
-1. the numeric backstop (:mod:`divsym.backstop`) at a concrete ``n``, 50 digits, random points;
-   any disagreement makes the step — and the derivation — ``failed``;
+1. the numeric backstop (:mod:`~divsym.kernel.backstop`) at a concrete ``n``, 50 digits, random
+   points; any disagreement makes the step — and the derivation — ``failed``;
 2. a symbolic route, the strongest that succeeds:
    ``rules`` (the step's named rules reproduce it exactly, or up to the canonical form;
    symbolic ``n``), ``decided by SymPy`` (an inequality whose difference SymPy's assumptions
    decide as it is written, before the canonical form expands it),
-   ``canonical`` (the difference reaches 0 in :func:`~divsym.canonical.canonical_form`),
+   ``canonical`` (the difference reaches 0 in :func:`~divsym.kernel.canonical.canonical_form`),
    ``fixed-n`` (the difference is 0 after writing out the Sums for each listed ``n``),
    or none (``checked-numerically``).
 """
@@ -23,11 +23,11 @@ from enum import Enum
 
 from sympy import Add, Expr, cancel, expand, expand_log, together
 
-from divsym.backstop import instantiate, numeric_check
-from divsym.canonical import apply_rules, canonical_form
-from divsym.context import Context
-from divsym.derivation import Derivation, Relation, Step
-from divsym.rules import canonical_indices
+from divsym.kernel.backstop import instantiate, numeric_check
+from divsym.kernel.canonical import apply_rules, canonical_form
+from divsym.kernel.context import Context
+from divsym.kernel.derivation import Derivation, Relation, Step
+from divsym.kernel.rules import canonical_indices
 
 __all__ = [
     "BACKSTOP_CLASSES",

@@ -17,7 +17,7 @@ from sympy import Dummy, Expr, Integral, Symbol, cancel, expand, factor, integra
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from divsym.quantities import NamedQuantity
+from divsym.symbols.quantities import NamedQuantity
 
 __all__ = ["GibbsTerm", "UnitIntegral"]
 

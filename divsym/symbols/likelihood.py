@@ -11,7 +11,7 @@ Each node prints as the lecture writes it and unfolds (``definition()``) to its 
   data point, where ``p`` and ``p_θ`` are expressions in the bound class variable ``y``;
 * :class:`PointNLL` ``NLL_i(θ) = -log p_θ(y_i | x_i)``.
 
-See :mod:`divsym.conditional` for how the probabilities themselves are modelled.
+See :mod:`divsym.symbols.conditional` for how the probabilities themselves are modelled.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from sympy import Expr, IndexedBase, Product, Sum, log
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from divsym.conditional import ModelConditional
-from divsym.quantities import NamedQuantity
+from divsym.symbols.conditional import ModelConditional
+from divsym.symbols.quantities import NamedQuantity
 
 __all__ = [
     "DataProbability",
