@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: all build verify test lint bench clean
+.PHONY: all build verify test lint bench golden clean
 
 all: build
 
@@ -27,6 +27,9 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest
+
+golden: $(STAMP)
+	$(BIN)/python tools/update_golden.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_numeric.py
