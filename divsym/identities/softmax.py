@@ -8,33 +8,25 @@ softmax is invariant under a shift of every logit; its Jacobian ``∂q_i/∂z_k 
 
 from __future__ import annotations
 
-from typing import Any
-
 from sympy import (
     Add,
     Derivative,
     Expr,
-    IndexedBase,
     KroneckerDelta,
     Mul,
     Pow,
     S,
     Sum,
-    Symbol,
     exp,
     log,
 )
-from sympy.core.logic import fuzzy_and
-from sympy.printing.latex import LatexPrinter
-from sympy.printing.str import StrPrinter
 
 from divsym.kernel.calculus_rules import collapse_kronecker_sums, differentiate, split_exponentials
 from divsym.kernel.context import Context
 from divsym.kernel.derivation import Derivation, Relation, Step
 from divsym.kernel.rules import canonical_indices, expand_logs, pull_constants, unfold_definitions
-from divsym.symbols import definitions
 from divsym.symbols.notation import T, c, i, j, k, n, z
-from divsym.symbols.quantities import NamedQuantity
+from divsym.symbols.softmax import SoftmaxProbability
 
 __all__ = [
     "SoftmaxProbability",
@@ -43,41 +35,6 @@ __all__ = [
     "softmax_shift_invariance",
     "softmax_temperature_entropy",
 ]
-
-
-class SoftmaxProbability(NamedQuantity):
-    """``q_i = exp(z_i/T) / Σ_j exp(z_j/T)``: lecture eq. (1), printed ``q_i``.
-
-    Arguments: the logits (an IndexedBase), the temperature, the class index, the number of
-    classes. It is positive (a positive term over a nonempty sum of positive terms).
-    """
-
-    nargs = 4
-
-    def __new__(
-        cls, logits: IndexedBase, temperature: Expr, index: Expr, classes: Expr = n, **kwargs: Any
-    ) -> SoftmaxProbability:
-        return super().__new__(cls, logits, temperature, index, classes, **kwargs)  # type: ignore[no-any-return]
-
-    @property
-    def index(self) -> Expr:
-        return self.args[2]  # type: ignore[no-any-return]
-
-    def definition(self) -> Expr:
-        logits, temperature, index, classes = self.args
-        dummy = j if index != j else Symbol("l", integer=True, positive=True)
-        return definitions.softmax(logits, temperature, index, classes, dummy)
-
-    def _eval_is_positive(self) -> bool | None:
-        logits, temperature, _, classes = self.args
-        return fuzzy_and((logits.is_real, temperature.is_positive, classes.is_positive))  # type: ignore[no-any-return]
-
-    def _sympystr(self, printer: StrPrinter) -> str:
-        return f"q_{printer._print(self.index)}"
-
-    def _latex(self, printer: LatexPrinter, exp: Any = None) -> str:
-        tex = f"q_{{{printer._print(self.index)}}}"
-        return f"{tex}^{{{exp}}}" if exp is not None else tex
 
 
 def _inverse(expr: Expr) -> Expr:
