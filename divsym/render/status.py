@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from divsym.kernel.verify import DerivationReport, Status, StepReport
 
-__all__ = ["prefix_status", "status_sentence", "step_status"]
+__all__ = ["first_unproved", "prefix_status", "status_sentence", "step_reason", "step_status"]
 
 _STRONGEST_FIRST = list(Status)
 
@@ -45,3 +45,25 @@ def step_status(report: StepReport) -> str:
     if report.status is Status.FAILED:
         return f"FAILED ({report.route})"
     return _sentence(report.status, report.fixed_n)
+
+
+def step_reason(report: StepReport) -> str:
+    """One sentence on why step ``report.index`` has its status.
+
+    The kernel's own ``reason`` when it gives one (which route said no, the counterexample);
+    otherwise the route and the backstop's finding, e.g. ``numeric backstop disagrees: n = 4:
+    0.2 = 2.5 is false``.
+    """
+    reason = getattr(report, "reason", "")
+    if isinstance(reason, str) and reason:
+        return reason
+    if report.status is Status.FAILED or report.status is Status.CHECKED_NUMERICALLY:
+        return f"{report.route}: {report.backstop}"
+    return report.route
+
+
+def first_unproved(report: DerivationReport) -> StepReport | None:
+    """The first step whose status is the derivation's (weakest) one, when that is not proved."""
+    if report.status is Status.PROVED:
+        return None
+    return next((s for s in report.steps if s.status is report.status), None)
