@@ -1,10 +1,16 @@
-"""High-precision references: the symbolic definitions lambdified to mpmath.
+"""High-precision references: the symbolic definitions evaluated directly in mpmath.
 
-Each reference evaluates the *definition* of :mod:`divsym.symbols.definitions` (not the stable forms
-that the fast functions use) at :data:`REFERENCE_DIGITS` significant digits, on the exact
-binary values of its float inputs, with the conventions ``0·log 0 = 0`` and
-``p·log(p/0) = +inf``. Tests compare the generated NumPy functions with these values; users
-can do the same::
+Each reference walks the SymPy expression of a *definition* of
+:mod:`divsym.symbols.definitions` (not the stable forms that the fast functions use) and
+evaluates it node by node at :data:`REFERENCE_DIGITS` significant digits, on the exact binary
+values of its float inputs. It shares no code with the code generation or the numeric layer it
+checks: no ``lambdify``, no printer, no rewrite, no kernel. Its two conventions are written
+here, in :func:`_product` and :func:`_power`:
+
+- ``0·log y = 0`` (``0·log 0 = 0``): a product whose factors other than logs are 0 is 0;
+- ``x/0 = +inf`` for ``x > 0``, so ``p·log(p/0) = +inf`` and ``-p·log 0 = +inf``.
+
+Tests compare the generated NumPy functions with these values; users can do the same::
 
     >>> from divsym import reference
     >>> float(reference.kl_divergence([0.5, 0.5], [0.9, 0.1]))  # the float 0.9 is 0.9000…0022
@@ -17,18 +23,28 @@ never globally.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import operator
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 import mpmath
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sympy import Expr, Sum, Symbol, lambdify
+from sympy import (
+    Add,
+    Expr,
+    Indexed,
+    Mul,
+    Pow,
+    Rational,
+    Sum,
+    Symbol,
+    exp,
+    log,
+)
 
-from divsym.codegen.generate import REWRITES
-from divsym.symbols import definitions
-from divsym.symbols.notation import T, i, n, p, q, z
+from divsym.symbols import definitions, notation
 
 __all__ = [
     "REFERENCE_DIGITS",
@@ -51,42 +67,130 @@ REFERENCE_DIGITS = 50
 _LABEL = Symbol("y", integer=True, positive=True)
 
 
-class _OneBased:
-    """A 0-based sequence seen through the definitions' 1-based class index."""
-
-    def __init__(self, values: Sequence[Any]) -> None:
-        self._values = values
-
-    def __getitem__(self, index: int) -> Any:
-        if not 1 <= index <= len(self._values):
-            raise IndexError(f"class {index} outside 1..{len(self._values)}")
-        return self._values[index - 1]
+#: What the symbols of a definition stand for: numbers (``n``, ``T``, the current index) and
+#: 0-based vectors (the distributions, looked up 1-based); and, under the key ``_SUMS``, the
+#: Sums already evaluated in this call.
+_Env = dict[Any, Any]
+_Compiled = Callable[[_Env], Any]
+_SUMS = "sums"
 
 
-def _xlogy(x: Any, y: Any) -> Any:
-    return mpmath.mpf(0) if x == 0 else x * mpmath.log(y)
+def _evaluate(expr: Expr, env: _Env) -> Any:
+    """``expr`` as an mpmath number at the current precision, with this module's conventions."""
+    env.setdefault(_SUMS, {})
+    return _compile(expr)(env)
 
 
-def _rel_entr(x: Any, y: Any) -> Any:
-    if x == 0:
-        return mpmath.mpf(0)
-    return mpmath.inf if y == 0 else x * mpmath.log(x / y)
+@cache
+def _compile(expr: Expr) -> _Compiled:
+    """``expr`` as a function of the symbols' values, built once per expression from closures
+    (the tree is not walked again for every class and every row)."""
+    if isinstance(expr, Symbol):
+        return lambda env: env[expr]
+    if isinstance(expr, Indexed):
+        return _entry(expr)
+    if isinstance(expr, Rational):
+        value = mpmath.mpf(int(expr.p)) / int(expr.q)
+        return lambda env: value
+    if isinstance(expr, Add):
+        terms = [_compile(a) for a in expr.args]
+        return lambda env: _fold(terms, env, operator.add)
+    if isinstance(expr, Mul):
+        return _product(expr)
+    if isinstance(expr, Pow):
+        base, power = _compile(expr.base), _compile(expr.exp)
+        return lambda env: _power(base(env), power(env))
+    if isinstance(expr, log):
+        argument = _compile(expr.args[0])
+        return lambda env: mpmath.log(argument(env))  # log 0 = -inf, log inf = inf
+    if isinstance(expr, exp):
+        exponent = _compile(expr.args[0])
+        return lambda env: mpmath.exp(exponent(env))
+    if isinstance(expr, Sum):
+        return _sum(expr)
+    raise TypeError(f"the reference cannot evaluate {type(expr).__name__}: {expr}")
 
 
-_HELPERS = {"XLogY": _xlogy, "RelEntr": _rel_entr}
+def _entry(expr: Indexed) -> _Compiled:
+    (index,) = expr.indices
+    position, base = _compile(index), expr.base
+
+    def entry(env: _Env) -> Any:
+        values, k = env[base], int(position(env))
+        if not 1 <= k <= len(values):
+            raise IndexError(f"class {k} outside 1..{len(values)}")
+        return values[k - 1]
+
+    return entry
 
 
-def _with_conventions(expr: Expr) -> Expr:
-    """Each Sum's summand with ``x·log y`` as XLogY/RelEntr, so ``0·log 0 = 0``."""
-    xlogy = next(r for r in REWRITES if r.name == "xlogy")
-    return expr.replace(  # type: ignore[no-any-return]
-        lambda e: isinstance(e, Sum),
-        lambda s: Sum(xlogy.apply(s.function), *s.limits),
-    )
+def _fold(parts: list[_Compiled], env: _Env, combine: Callable[[Any, Any], Any]) -> Any:
+    """``parts`` evaluated and combined left to right (``+`` or ``×``); 1 if there are none."""
+    if not parts:
+        return mpmath.mpf(1)
+    value = parts[0](env)
+    for part in parts[1:]:
+        value = combine(value, part(env))
+    return value
 
 
-def _compile(expr: Expr, args: Sequence[Any]) -> Callable[..., Any]:
-    return lambdify(list(args), _with_conventions(expr), modules=[_HELPERS, "mpmath"])  # type: ignore[no-any-return]
+def _power(base: Any, power: Any) -> Any:
+    if base == 0 and power < 0:
+        return mpmath.inf  # x/0 = +inf: every quantity divided here is nonnegative
+    return mpmath.power(base, power)
+
+
+def _product(expr: Mul) -> _Compiled:
+    """A product as one division ``numerator / denominator`` (``p/m`` is 1 exactly at
+    ``p = m``, which ``p·(1/m)`` is not), with the conventions ``0·log y = 0``, ``x/0 = ±inf``.
+    """
+    numerator, denominator, logs = [], [], []
+    for factor in expr.args:
+        if isinstance(factor, log):
+            logs.append(_compile(factor))
+        elif isinstance(factor, Pow) and factor.exp.is_negative:
+            denominator.append(_compile(factor.base ** (-factor.exp)))
+        else:
+            numerator.append(_compile(factor))
+
+    def product(env: _Env) -> Any:
+        top = _fold(numerator, env, operator.mul)
+        if top == 0 and logs:
+            return mpmath.mpf(0)  # 0·log y = 0, also for y = 0 (the limit of x·log x)
+        if denominator:
+            bottom = _fold(denominator, env, operator.mul)
+            if bottom == 0:
+                return mpmath.inf * mpmath.sign(top) if top != 0 else mpmath.nan
+            top = top / bottom
+        return top * _fold(logs, env, operator.mul) if logs else top
+
+    return product
+
+
+def _sum(expr: Sum) -> _Compiled:
+    """A Sum over a class index; evaluated once per call for each value of its free symbols."""
+    (index, low, high), *rest = expr.limits
+    if rest:
+        raise TypeError(f"the reference evaluates single Sums only, got {expr}")
+    body, start, stop = _compile(expr.function), _compile(low), _compile(high)
+    outer = sorted((s for s in expr.free_symbols if isinstance(s, Symbol)), key=str)
+
+    def total(env: _Env) -> Any:
+        key = (expr, *(env.get(s) for s in outer))
+        memo = env[_SUMS]
+        if key not in memo:
+            first, last = int(start(env)), int(stop(env))
+            if last < first:
+                raise ValueError(f"{expr} runs from {first} down to {last}: not an empty sum")
+            terms = []
+            for k in range(first, last + 1):
+                env[index] = k
+                terms.append(body(env))
+            del env[index]
+            memo[key] = mpmath.fsum(terms)
+        return memo[key]
+
+    return total
 
 
 def _mp(values: ArrayLike) -> list[Any]:
@@ -98,30 +202,26 @@ def _in_base(value: Any, base: float | None) -> Any:
     return value if base is None else value / mpmath.log(mpmath.mpf(base))
 
 
-@cache
-def _elementwise(name: str) -> tuple[Callable[..., Any], list[Callable[..., Any]]]:
-    """The definition split into its index-free Sums and the per-class remainder."""
-    expr = definitions.softmax(z, T) if name == "softmax" else definitions.log_softmax(z, T)
-    sums = sorted(expr.atoms(Sum), key=str)
-    placeholders = [Symbol(f"s{k}") for k in range(len(sums))]
-    outer = expr.xreplace(dict(zip(sums, placeholders, strict=True)))
-    return (
-        _compile(outer, [z, T, i, *placeholders]),
-        [_compile(s, [z, T, n]) for s in sums],
-    )
-
-
 #: Precision for log-softmax entries that round to 0 at 50 digits (see :func:`log_softmax`).
 _WIDE_DIGITS = 400
 
 
 def _logits(name: str, values: ArrayLike, temperature: float, digits: int) -> list[Any]:
-    outer, sums = _elementwise(name)
+    expr = (definitions.softmax if name == "softmax" else definitions.log_softmax)(
+        notation.z, notation.T
+    )
     with mpmath.workdps(digits):
         entries = _mp(values)
-        vector, t = _OneBased(entries), mpmath.mpf(float(temperature))
-        totals = [s(vector, t, len(entries)) for s in sums]
-        return [+outer(vector, t, k, *totals) for k in range(1, len(entries) + 1)]
+        env: _Env = {
+            notation.z: entries,
+            notation.T: mpmath.mpf(float(temperature)),
+            notation.n: len(entries),
+        }
+        out = []
+        for k in range(1, len(entries) + 1):
+            env[notation.i] = k
+            out.append(+_evaluate(expr, env))
+        return out
 
 
 def softmax(z: ArrayLike, T: float = 1.0) -> list[Any]:
@@ -143,30 +243,28 @@ def log_softmax(z: ArrayLike, T: float = 1.0) -> list[Any]:
     return values
 
 
-@cache
-def _reduction(name: str) -> Callable[..., Any]:
-    forms: dict[str, tuple[Expr, list[Any]]] = {
-        "entropy": (definitions.entropy(p), [p, n]),
-        "cross_entropy": (definitions.cross_entropy(p, q), [p, q, n]),
-        "kl_divergence": (definitions.kl_divergence(p, q), [p, q, n]),
-        "js_divergence": (definitions.js_divergence(p, q), [p, q, n]),
-        "js_distance": (definitions.js_divergence(p, q), [p, q, n]),
-        "nll": (definitions.nll(q, _LABEL), [q, _LABEL]),
-    }
-    expr, args = forms[name]
-    return _compile(expr, args)
+_REDUCTIONS: dict[str, Callable[[], Expr]] = {
+    "entropy": lambda: definitions.entropy(notation.p),
+    "cross_entropy": lambda: definitions.cross_entropy(notation.p, notation.q),
+    "kl_divergence": lambda: definitions.kl_divergence(notation.p, notation.q),
+    "js_divergence": lambda: definitions.js_divergence(notation.p, notation.q),
+    "js_distance": lambda: definitions.js_distance(notation.p, notation.q),
+}
 
 
 def _distributions(name: str, base: float | None, *arrays: ArrayLike) -> Any:
-    function = _reduction(name)
+    expr = _REDUCTIONS[name]()
     # A class where every input is 0 contributes 0 by 0·log 0 = 0; dropping it avoids 0/0
     # inside the mixture of the Jensen–Shannon definition.
     stacked = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64).ravel() for a in arrays))
     keep = np.any([a != 0 for a in stacked], axis=0)
     with mpmath.workdps(REFERENCE_DIGITS):
         vectors = [_mp(a[keep]) for a in stacked]
-        value = _in_base(function(*(_OneBased(v) for v in vectors), len(vectors[0])), base)
-        return mpmath.sqrt(value) if name == "js_distance" else +value
+        env: _Env = dict(zip((notation.p, notation.q), vectors, strict=False))
+        env[notation.n] = len(vectors[0])
+        if name == "js_distance":  # √(JSD in the base): the base goes under the root
+            return mpmath.sqrt(_in_base(_evaluate(expr.base, env), base))
+        return +_in_base(_evaluate(expr, env), base)
 
 
 def entropy(p: ArrayLike, base: float | None = None) -> Any:
@@ -196,9 +294,10 @@ def js_distance(p: ArrayLike, q: ArrayLike, base: float | None = None) -> Any:
 
 def nll(q: ArrayLike, label: int, base: float | None = None) -> Any:
     """``-log q_y`` at the 0-based ``label``."""
-    function = _reduction("nll")
     with mpmath.workdps(REFERENCE_DIGITS):
-        return +_in_base(function(_OneBased(_mp(q)), int(label) + 1), base)
+        vector = _mp(q)
+        env: _Env = {notation.q: vector, _LABEL: int(label) + 1}
+        return +_in_base(_evaluate(definitions.nll(notation.q, _LABEL), env), base)
 
 
 def over_rows(reference: Callable[..., Any], *arrays: ArrayLike, **kwargs: Any) -> NDArray[Any]:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
+import subprocess
+import sys
+
 import mpmath
 import numpy as np
 import pytest
+from sympy import Symbol, sin
 
 from divsym import reference
 
@@ -59,3 +65,51 @@ def test_over_rows_and_relative_error() -> None:
     assert reference.relative_error(0.0, values[1]) == 0
     assert reference.relative_error(1.0, values[1]) == float("inf")
     assert reference.max_relative_error([np.log(2), 0.0], values) < 1e-16
+
+
+def test_reference_shares_no_code_with_what_it_checks() -> None:
+    # The oracle must not import the code generation or the numeric layer (nor lambdify):
+    # a bug there would otherwise hide in both sides of every accuracy test.
+    tree = ast.parse(inspect.getsource(reference))
+    modules = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    names = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names
+    }
+    assert not any(m.startswith(("divsym.codegen", "divsym.numeric")) for m in modules), modules
+    assert "lambdify" not in names
+    # Import it with the codegen and numeric layers made unimportable (and the package's own
+    # __init__, which imports the numeric functions, skipped): it must still compute.
+    script = """
+import importlib.util, sys, types
+spec = importlib.util.find_spec("divsym")
+package = types.ModuleType("divsym")
+package.__path__ = list(spec.submodule_search_locations)
+sys.modules["divsym"] = package
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.startswith(("divsym.codegen", "divsym.numeric", "divsym.identities")):
+            raise ImportError(f"blocked {name}")
+sys.meta_path.insert(0, Block())
+import divsym.reference
+print(float(divsym.reference.kl_divergence([0.5, 0.5], [0.9, 0.1])))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0.5108256237659906", out.stdout + out.stderr
+
+
+def test_reference_conventions_at_zero_are_its_own() -> None:
+    # -p·log 0 = +inf (cross-entropy with q = 0 < p); p·log(p/0) = +inf; 0·log(0/q) = 0.
+    assert reference.cross_entropy([0.5, 0.5], [1.0, 0.0]) == mpmath.inf
+    with mpmath.workdps(60):
+        assert abs(reference.kl_divergence([0.0, 1.0], [0.5, 0.5]) - mpmath.log(2)) < 1e-48
+    assert reference.js_divergence([0.0, 1.0], [0.0, 1.0]) == 0
+    assert reference.nll([1.0, 0.0], 1) == mpmath.inf
+
+
+def test_reference_refuses_a_node_it_does_not_know() -> None:
+    x = Symbol("x")
+    with pytest.raises(TypeError, match="cannot evaluate sin"):
+        reference._evaluate(sin(x), {x: mpmath.mpf(1)})
