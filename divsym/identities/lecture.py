@@ -31,6 +31,9 @@ SECTIONS: tuple[Section, ...] = (
     Section("softmax-beyond", "Beyond the lecture: softmax limits and Jacobian", True),
     Section("inequalities", "Beyond the lecture: Gibbs' inequality and JSD bounds", True),
     Section("stable-forms", "Beyond the lecture: the forms divsym evaluates", True),
+    Section(
+        "distillation", "Beyond the lecture: knowledge distillation (Hinton et al., 2015)", True
+    ),
 )
 
 

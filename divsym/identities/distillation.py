@@ -1,0 +1,311 @@
+"""Beyond the lecture: knowledge distillation (Hinton, Vinyals & Dean, 2015, section 2.1).
+
+A student with logits ``z`` is trained on the soft targets ``p_i`` of a teacher at the same
+temperature ``T``: its loss is the cross-entropy ``C = −Σ_i p_i log q_i`` with the student's
+softmax ``q_i = exp(z_i/T) / Σ_j exp(z_j/T)`` (lecture eq. (1)). The paper's equation (2),
+``∂C/∂z_k = (q_k − p_k)/T``, is derived here for a symbolic number of classes ``n`` and a free
+class ``k``: once for any normalised teacher distribution ``p``, once for a teacher that is
+itself a softmax ``p_i = exp(v_i/T) / Σ_j exp(v_j/T)`` of logits ``v``; then the ``T²``
+scaling the paper applies to the soft loss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sympy import Add, Derivative, Expr, KroneckerDelta, Mul, Rational, Sum, Symbol, exp, log
+
+from divsym.kernel.calculus_rules import collapse_kronecker_sums, differentiate
+from divsym.kernel.context import Context
+from divsym.kernel.derivation import Derivation, Step
+from divsym.kernel.rules import (
+    Rule,
+    canonical_indices,
+    expand_logs,
+    expand_summands,
+    impose_normalisation,
+    pull_constants,
+    split_sums,
+    unfold_definitions,
+)
+from divsym.symbols.distillation import TeacherProbability
+from divsym.symbols.information import MixtureKL
+from divsym.symbols.notation import T, i, j, k, n, p, q, v, z
+from divsym.symbols.quantities import Entropy, JSDivergence
+from divsym.symbols.softmax import SoftmaxProbability
+
+__all__ = [
+    "distillation_gradient",
+    "distillation_gradient_softmax_teacher",
+    "distillation_temperature_squared",
+    "jsd_entropy_form",
+    "soft_loss",
+]
+
+#: The dummy index of the teacher's normaliser, distinct from the student's ``j``.
+_l = Symbol("l", integer=True, positive=True)
+
+
+def _context(*, normalised: bool) -> Context:
+    """The facts: ``k`` is a class in ``1..n``; the teacher ``p`` is normalised when it is data.
+
+    ``k`` is declared as a label (an integer known to lie in ``1..n``), which is what lets the
+    ``δ_jk`` Sums collapse and the numeric backstop sample ``k`` over every class.
+    """
+    return Context(distributions=(p,) if normalised else (), labels=(k,))
+
+
+def _q(index: Expr) -> SoftmaxProbability:
+    """The student's softmax ``q_index`` at temperature ``T``."""
+    return SoftmaxProbability(z, T, index)
+
+
+def _e(index: Expr) -> Expr:
+    return exp(z[index] / T)
+
+
+#: ``Σ_j exp(z_j/T)``, the student's normaliser.
+_STUDENT = Sum(exp(z[j] / T), (j, 1, n))
+
+
+def _teacher_softmax(index: Expr) -> Expr:
+    """``exp(v_index/T) / Σ_l exp(v_l/T)``: the teacher's softmax written out (eq. (1) for v)."""
+    return exp(v[index] / T) / Sum(exp(v[_l] / T), (_l, 1, n))
+
+
+def soft_loss(target: Callable[[Expr], Expr]) -> Expr:
+    """``C = −Σ_i p_i log q_i``: the cross-entropy of the student with the soft targets."""
+    return -Sum(target(i) * log(_q(i)), (i, 1, n))
+
+
+def _gradient_steps(
+    target: Callable[[Expr], Expr],
+    unfolded: Callable[[Expr], Expr],
+    normalisation: tuple[Rule, ...],
+    normalisation_because: str,
+) -> tuple[Step, ...]:
+    """The chain ``∂C/∂z_k = … = (q_k − p_k)/T`` for the teacher ``target`` (written out as
+    ``unfolded`` once eq. (1) is applied), its normalisation shown by ``normalisation``."""
+    delta = KroneckerDelta
+    t = unfolded
+    return (
+        Step(
+            Derivative(soft_loss(target), z[k]),
+            "the soft-target loss C = −Σ_i p_i log q_i (the cross-entropy of the student's"
+            " softmax q at temperature T with the teacher's soft targets p), differentiated"
+            " with respect to the student's logit z_k",
+        ),
+        Step(
+            Derivative(-Sum(t(i) * log(_e(i) / _STUDENT), (i, 1, n)), z[k]),
+            "eq. (1): q_i = exp(z_i/T) / Σ_j exp(z_j/T)",
+            rules=(unfold_definitions,),
+        ),
+        Step(
+            Derivative(-Sum(t(i) * (z[i] / T - log(_STUDENT)), (i, 1, n)), z[k]),
+            "log q_i = z_i/T − log Σ_j exp(z_j/T): the log of a quotient of positive numbers",
+            rules=(expand_logs,),
+        ),
+        Step(
+            -Sum(
+                t(i) * (delta(i, k) / T - Sum(delta(j, k) * _e(j), (j, 1, n)) / (T * _STUDENT)),
+                (i, 1, n),
+            ),
+            "differentiate term by term: ∂z_i/∂z_k = δ_ik, and by the chain rule"
+            " ∂ log Σ_j exp(z_j/T) / ∂z_k = Σ_j δ_jk exp(z_j/T) / (T Σ_j exp(z_j/T));"
+            " the targets p_i do not depend on the student's logits",
+            rules=(differentiate,),
+        ),
+        Step(
+            -Sum(t(i) * (delta(i, k) / T - _e(k) / (T * _STUDENT)), (i, 1, n)),
+            "only the term j = k survives the inner Sum (k is a class, 1 ≤ k ≤ n)",
+            rules=(collapse_kronecker_sums,),
+        ),
+        Step(
+            Add(
+                -Sum(t(i) * delta(i, k), (i, 1, n)) / T,
+                Mul(_e(k) / (T * _STUDENT), Sum(t(i), (i, 1, n)), evaluate=False),
+                evaluate=False,
+            ),
+            "split the Sum over i; exp(z_k/T) / (T Σ_j exp(z_j/T)) does not depend on i:"
+            " pull it out",
+            rules=(expand_summands, split_sums, pull_constants),
+        ),
+        Step(
+            Add(
+                -t(k) / T,
+                Mul(_e(k) / (T * _STUDENT), Sum(t(i), (i, 1, n)), evaluate=False),
+                evaluate=False,
+            ),
+            "only the term i = k survives Σ_i p_i δ_ik",
+            rules=(collapse_kronecker_sums,),
+        ),
+        Step(
+            Add(-t(k) / T, _e(k) / (T * _STUDENT), evaluate=False),
+            normalisation_because,
+            rules=normalisation,
+        ),
+        Step(
+            Mul(Add(_q(k), -target(k)), 1 / T, evaluate=False),
+            "eq. (1) for q_k: the paper's eq. (2), ∂C/∂z_k = (q_k − p_k)/T",
+        ),
+    )
+
+
+def _data_target(index: Expr) -> Expr:
+    return p[index]
+
+
+def distillation_gradient() -> Derivation:
+    """``∂C/∂z_k = (q_k − p_k)/T`` for soft targets ``p`` that are any normalised distribution."""
+    return Derivation(
+        id="distillation-gradient",
+        title="The gradient of the soft-target loss: dC/dz_k = (q_k - p_k)/T",
+        section="distillation",
+        context=_context(normalised=True),
+        steps=_gradient_steps(
+            _data_target,
+            _data_target,
+            (impose_normalisation,),
+            "the teacher's soft targets are a distribution: Σ_i p_i = 1",
+        ),
+        remarks=(
+            "The last line is the paper's equation (2) (Hinton, Vinyals & Dean, 2015, section"
+            " 2.1, written there for the class i); the lines before it are ours: the paper"
+            " states (2) without a derivation.",
+            "Here p is any normalised distribution over the n classes; with p the teacher's own"
+            " softmax at temperature T see distillation-gradient-softmax-teacher.",
+        ),
+    )
+
+
+def distillation_gradient_softmax_teacher() -> Derivation:
+    """``∂C/∂z_k = (q_k − p_k)/T`` for the teacher's softmax ``p_i = exp(v_i/T)/Σ_l exp(v_l/T)``."""
+    return Derivation(
+        id="distillation-gradient-softmax-teacher",
+        title="The soft-target gradient with the teacher's softmax as targets",
+        section="distillation",
+        context=_context(normalised=False),
+        steps=_gradient_steps(
+            lambda index: TeacherProbability(v, T, index),
+            _teacher_softmax,
+            (pull_constants, canonical_indices),
+            "the teacher's probabilities sum to 1: Σ_i exp(v_i/T) / Σ_l exp(v_l/T) = 1,"
+            " its denominator does not depend on i (as in softmax-normalisation)",
+        ),
+        remarks=(
+            "The teacher's soft targets are its softmax at the student's temperature,"
+            " p_i = exp(v_i/T) / Σ_l exp(v_l/T) with the teacher's logits v (printed p_i);"
+            " eq. (1) writes out both softmaxes in line (1).",
+            "The last line is the paper's equation (2) (Hinton, Vinyals & Dean, 2015,"
+            " section 2.1); the lines before it are ours.",
+        ),
+    )
+
+
+def distillation_temperature_squared() -> Derivation:
+    """``T² ∂C/∂z_k = T (q_k − p_k)``: why the soft loss is multiplied by ``T²``."""
+    gradient = Mul(Add(_q(k), -p[k]), 1 / T, evaluate=False)
+    squared = T**2
+    return Derivation(
+        id="distillation-temperature-squared",
+        title="The soft-target gradient scaled by T^2",
+        section="distillation",
+        context=_context(normalised=True),
+        steps=(
+            Step(
+                Mul(squared, Derivative(soft_loss(_data_target), z[k]), evaluate=False),
+                "the gradient of the soft-target loss C = −Σ_i p_i log q_i with respect to the"
+                " student's logit z_k, multiplied by T² as the paper scales the soft loss",
+            ),
+            Step(
+                Mul(squared, gradient, evaluate=False),
+                "the paper's eq. (2), ∂C/∂z_k = (q_k − p_k)/T (derivation distillation-gradient:"
+                " eq. (1), differentiate, collapse δ_jk and δ_ik, Σ_i p_i = 1)",
+                rules=(
+                    unfold_definitions,
+                    expand_logs,
+                    differentiate,
+                    collapse_kronecker_sums,
+                    expand_summands,
+                    split_sums,
+                    pull_constants,
+                    collapse_kronecker_sums,
+                    impose_normalisation,
+                ),
+            ),
+            Step(
+                Mul(T, Add(_q(k), -p[k]), evaluate=False),
+                "T² / T = T",
+            ),
+        ),
+        remarks=(
+            "The paper: 'Since the magnitudes of the gradients produced by the soft targets"
+            " scale as 1/T² it is important to multiply them by T² when using both hard and"
+            " soft targets.' Line (1) is its eq. (2) times T²; line (2) is ours. The 1/T² itself"
+            " appears at high temperature, where q_k − p_k ≈ (z_k − v_k)/(nT) for zero-mean"
+            " logits (the paper's eq. (4)).",
+        ),
+    )
+
+
+_HALF = Rational(1, 2)
+
+
+def _mixture(index: Expr) -> Expr:
+    """``m_i = (p_i + q_i)/2``, the mixture ``M = (P + Q)/2``, kept as written."""
+    return Mul(_HALF, Add(p[index], q[index]), evaluate=False)
+
+
+def jsd_entropy_form() -> Derivation:
+    """``JSD(P ‖ Q) = H(M) − (H(P) + H(Q))/2`` with the mixture ``M = (P + Q)/2``."""
+    m = _mixture(i)
+    mixture_entropy = -Sum(Mul(m, log(m), evaluate=False), (i, 1, n))
+    return Derivation(
+        id="jsd-entropy-form",
+        title="The Jensen-Shannon divergence is the entropy of the mixture minus the mean entropy",
+        section="distillation",
+        context=Context(distributions=(p, q)),
+        steps=(
+            Step(JSDivergence(p, q), "the Jensen–Shannon divergence of P and Q"),
+            Step(
+                Add(_HALF * MixtureKL(p, p, q), _HALF * MixtureKL(q, p, q), evaluate=False),
+                "definition: the mean KL divergence of P and of Q from the mixture M = (P+Q)/2",
+                rules=(unfold_definitions,),
+            ),
+            Step(
+                Add(
+                    _HALF * Sum(p[i] * log(p[i]), (i, 1, n)),
+                    _HALF * Sum(q[i] * log(q[i]), (i, 1, n)),
+                    -Sum(Mul(_HALF, p[i], log(m), evaluate=False), (i, 1, n)),
+                    -Sum(Mul(_HALF, q[i], log(m), evaluate=False), (i, 1, n)),
+                    evaluate=False,
+                ),
+                "definition of D_KL; log(p_i/m_i) = log p_i − log m_i and"
+                " log(q_i/m_i) = log q_i − log m_i (all positive)",
+            ),
+            Step(
+                Add(
+                    _HALF * Sum(p[i] * log(p[i]), (i, 1, n)),
+                    _HALF * Sum(q[i] * log(q[i]), (i, 1, n)),
+                    mixture_entropy,
+                    evaluate=False,
+                ),
+                "½ p_i log m_i + ½ q_i log m_i = m_i log m_i: the two Sums over log m_i are one",
+            ),
+            Step(
+                Add(
+                    mixture_entropy,
+                    Mul(-_HALF, Add(Entropy(p), Entropy(q)), evaluate=False),
+                    evaluate=False,
+                ),
+                "definition of the entropy: Σ_i p_i log p_i = −H(P), Σ_i q_i log q_i = −H(Q);"
+                " the remaining Sum is the entropy H(M) of the mixture",
+            ),
+        ),
+        remarks=(
+            "JSD(P‖Q) = H(M) − (H(P) + H(Q))/2 with M = (P + Q)/2: the form in which the"
+            " Jensen–Shannon divergence is usually computed. It is ours, beyond the lecture;"
+            " −Σ_i m_i log m_i is H(M) written out (there is no node for the entropy of a"
+            " mixture).",
+        ),
+    )
