@@ -25,7 +25,8 @@ def test_verify_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
     report = json.loads(capsys.readouterr().out)
     assert set(report) == {"derivations", "seconds"}
     entry = next(d for d in report["derivations"] if d["id"] == "cross-entropy-decomposition")
-    assert set(entry) == {"id", "title", "status", "fixed_n", "steps", "seconds"}
+    # The kernel's reports may add keys (step_count, lemmas): these stay.
+    assert {"id", "title", "status", "fixed_n", "steps", "seconds"} <= set(entry)
     assert entry["status"] == "proved"
     assert entry["fixed_n"] == []
 
