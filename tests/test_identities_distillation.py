@@ -1,0 +1,241 @@
+"""The distillation derivations (Hinton et al., 2015): proved for symbolic n, wrong variants failed.
+
+Every wrong variant changes one step the way a reader could get it wrong (sign flipped, the
+1/T dropped, p and q swapped, T instead of T², the wrong class surviving a δ) and must be
+rejected: a checker that cannot fail proves nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import fields
+
+import pytest
+from sympy import Add, Expr, KroneckerDelta, Mul, Rational, Sum, exp, latex, log
+
+from divsym.identities import all_derivations
+from divsym.identities.distillation import (
+    distillation_gradient,
+    distillation_gradient_softmax_teacher,
+    distillation_temperature_squared,
+    jsd_entropy_form,
+)
+from divsym.identities.lecture import SECTIONS
+from divsym.kernel.context import Context
+from divsym.kernel.derivation import Derivation
+from divsym.kernel.verify import Status, verify
+from divsym.symbols.distillation import TeacherProbability
+from divsym.symbols.notation import T, i, j, k, n, p, q, v, z
+from divsym.symbols.quantities import Entropy
+from divsym.symbols.softmax import SoftmaxProbability
+
+#: The backstop samples a free class index such as ``k`` in ``p[k]`` only once the Context
+#: can declare class indices (``Context.indices``); before that ``p[k]`` cannot be evaluated.
+_NEEDS_INDICES = pytest.mark.skipif(
+    "indices" not in {f.name for f in fields(Context)},
+    reason="the backstop cannot evaluate p[k] for a free class index k yet (Context.indices)",
+)
+
+#: id → (factory, the route of each step: "rules" when the step's own rules reproduce it,
+#: possibly followed by the canonical form; "canonical" when only the canonical form does).
+EXPECTED: dict[str, tuple[Callable[[], Derivation], tuple[str, ...]]] = {
+    "distillation-gradient": (
+        distillation_gradient,
+        ("rules", "rules", "rules", "rules", "rules", "rules", "rules", "canonical"),
+    ),
+    "distillation-gradient-softmax-teacher": (
+        distillation_gradient_softmax_teacher,
+        ("rules", "rules", "rules", "rules", "rules", "rules", "rules", "canonical"),
+    ),
+    "distillation-temperature-squared": (distillation_temperature_squared, ("rules", "canonical")),
+    "jsd-entropy-form": (jsd_entropy_form, ("rules", "canonical", "canonical", "canonical")),
+}
+#: Those whose steps contain p[k] with the free class index k (see _NEEDS_INDICES).
+_WITH_FREE_INDEX = {"distillation-gradient", "distillation-temperature-squared"}
+
+
+def _q(index: Expr) -> SoftmaxProbability:
+    return SoftmaxProbability(z, T, index)
+
+
+def _failed(derivation: Derivation, step: int) -> None:
+    """``derivation`` is failed, and step ``step`` is among the steps that fail."""
+    report = verify(derivation)
+    assert report.status is Status.FAILED, [(s.index, s.status, s.route) for s in report.steps]
+    failing = [s.index for s in report.steps if s.status is Status.FAILED]
+    assert step in failing, failing
+
+
+def _marks(name: str) -> list[pytest.MarkDecorator]:
+    return [_NEEDS_INDICES] if name in _WITH_FREE_INDEX else []
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(name, marks=_marks(name)) for name in sorted(EXPECTED)]
+)
+def test_distillation_derivation_is_proved_for_symbolic_n(name: str) -> None:
+    factory, routes = EXPECTED[name]
+    derivation = factory()
+    assert derivation.id == name
+    assert derivation.section == "distillation"
+    report = verify(derivation)
+    assert report.status is Status.PROVED, [(s.index, s.route, s.backstop) for s in report.steps]
+    assert report.fixed_n == ()
+    assert [s.route.split(":")[0].split(" ")[0] for s in report.steps] == list(routes)
+    assert all(step.because for step in derivation.steps)
+    assert derivation.remarks
+
+
+def test_the_distillation_section_follows_the_lecture() -> None:
+    section = {s.id: s for s in SECTIONS}["distillation"]
+    assert section.beyond_lecture is True
+    assert "Hinton" in section.title
+    assert SECTIONS[-1] is section
+
+
+def test_registered_distillation_derivations_are_in_the_distillation_section() -> None:
+    registered = {d.id: d.section for d in all_derivations()}
+    assert registered["distillation-gradient-softmax-teacher"] == "distillation"
+    assert registered["jsd-entropy-form"] == "distillation"
+
+
+def test_remarks_say_which_line_is_the_papers_equation() -> None:
+    for factory in (distillation_gradient, distillation_gradient_softmax_teacher):
+        assert any("equation (2)" in remark for remark in factory().remarks)
+    assert any("eq. (2)" in r for r in distillation_temperature_squared().remarks)
+
+
+def test_teacher_probability_prints_p_and_is_the_softmax_of_the_teacher_logits() -> None:
+    p_i = TeacherProbability(v, T, i)
+    assert str(p_i) == "p_i"
+    assert latex(p_i) == "p_{i}"
+    assert latex(p_i**2) == "p_{i}^{2}"
+    assert p_i.doit() == exp(v[i] / T) / Sum(exp(v[j] / T), (j, 1, n))
+    assert p_i.is_positive is True
+    # It is not the student's softmax: different logits, a different node.
+    assert p_i != _q(i)
+
+
+# --- wrong variants of the gradient -------------------------------------------------------
+
+
+def _gradient(target: Expr) -> Expr:
+    return Mul(Add(_q(k), -target), 1 / T, evaluate=False)
+
+
+@_NEEDS_INDICES
+@pytest.mark.parametrize(
+    ("label", "wrong"),
+    [
+        ("sign flipped (p and q swapped)", Mul(Add(p[k], -_q(k)), 1 / T, evaluate=False)),
+        ("1/T missing", Add(_q(k), -p[k])),
+        ("T instead of 1/T", Mul(Add(_q(k), -p[k]), T, evaluate=False)),
+        ("wrong class: p_i for p_k", _gradient(p[j])),
+    ],
+)
+def test_wrong_final_gradient_is_failed(label: str, wrong: Expr) -> None:
+    derivation = distillation_gradient()
+    _failed(derivation.with_step(len(derivation.steps) - 1, wrong), len(derivation.steps) - 1)
+
+
+@_NEEDS_INDICES
+def test_gradient_with_the_chain_rule_factor_dropped_is_failed() -> None:
+    derivation = distillation_gradient()
+    normaliser = Sum(exp(z[j] / T), (j, 1, n))
+    inner = Sum(KroneckerDelta(j, k) * exp(z[j] / T), (j, 1, n))
+    # ∂ log Σ_j exp(z_j/T)/∂z_k without its 1/T from the chain rule.
+    wrong = -Sum(p[i] * (KroneckerDelta(i, k) / T - inner / normaliser), (i, 1, n))
+    right = -Sum(p[i] * (KroneckerDelta(i, k) / T - inner / (T * normaliser)), (i, 1, n))
+    assert derivation.steps[3].expr == right
+    _failed(derivation.with_step(3, wrong), 3)
+
+
+@pytest.mark.parametrize("step", [4, 6])
+def test_teacher_gradient_with_the_wrong_delta_label_is_failed(step: int) -> None:
+    derivation = distillation_gradient_softmax_teacher()
+    right = derivation.steps[step].expr
+    # The δ collapsed onto the class j (any class) instead of k.
+    wrong = right.xreplace({z[k]: z[j]}) if step == 4 else right.xreplace({v[k]: v[j]})
+    assert wrong != right
+    _failed(derivation.with_step(step, wrong), step)
+
+
+def test_teacher_gradient_with_sign_flipped_or_teacher_and_student_swapped_is_failed() -> None:
+    derivation = distillation_gradient_softmax_teacher()
+    last = len(derivation.steps) - 1
+    teacher = TeacherProbability(v, T, k)
+    _failed(derivation.with_step(last, Mul(Add(teacher, -_q(k)), 1 / T, evaluate=False)), last)
+    # The teacher's softmax is not a normalised data distribution unless shown: Σ_i p_i kept
+    # as 1 for a softmax of the wrong logits is wrong.
+    wrong_logits = Mul(Add(_q(k), -TeacherProbability(z, T, k)), 1 / T, evaluate=False)
+    _failed(derivation.with_step(last, wrong_logits), last)
+
+
+def test_teacher_gradient_without_its_normalisation_is_failed() -> None:
+    derivation = distillation_gradient_softmax_teacher()
+    # Step 7 drops Σ_i p_i, which is 1, but the step before it kept the factor; dropping the
+    # whole second term instead is wrong.
+    right = derivation.steps[7].expr
+    first = right.args[0] if right.args[0].has(v) else right.args[1]
+    _failed(derivation.with_step(7, first), 7)
+
+
+# --- wrong variants of the T² scaling -----------------------------------------------------
+
+
+@_NEEDS_INDICES
+def test_scaling_by_t_instead_of_t_squared_is_failed() -> None:
+    derivation = distillation_temperature_squared()
+    start = derivation.steps[0].expr
+    wrong_start = start.xreplace({T**2: T})
+    assert wrong_start != start
+    _failed(derivation.with_step(0, wrong_start), 1)
+
+
+@_NEEDS_INDICES
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        Mul(T, Add(p[k], -_q(k)), evaluate=False),  # sign flipped
+        Mul(Add(_q(k), -p[k]), 1 / T, evaluate=False),  # T² / T read as 1/T
+        Mul(T**2, Add(_q(k), -p[k]), evaluate=False),  # the 1/T of eq. (2) lost
+    ],
+)
+def test_wrong_scaled_gradient_is_failed(wrong: Expr) -> None:
+    _failed(distillation_temperature_squared().with_step(2, wrong), 2)
+
+
+# --- wrong variants of JSD = H(M) − (H(P) + H(Q))/2 ---------------------------------------
+
+_HALF = Rational(1, 2)
+
+
+def _mixture_entropy(weight: Expr) -> Expr:
+    m = weight * (p[i] + q[i])
+    return -Sum(m * log(m), (i, 1, n))
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        # the mean entropy added instead of subtracted
+        Add(_mixture_entropy(_HALF), _HALF * (Entropy(p) + Entropy(q))),
+        # the two terms swapped: (H(P) + H(Q))/2 − H(M)
+        Add(-_mixture_entropy(_HALF), _HALF * (Entropy(p) + Entropy(q))),
+        # the mixture without its ½: Σ (p + q) log(p + q)
+        Add(_mixture_entropy(1), -_HALF * (Entropy(p) + Entropy(q))),
+        # H(P) for H(M)
+        Add(Entropy(p), -_HALF * (Entropy(p) + Entropy(q))),
+    ],
+)
+def test_wrong_jsd_entropy_form_is_failed(wrong: Expr) -> None:
+    derivation = jsd_entropy_form()
+    _failed(derivation.with_step(len(derivation.steps) - 1, wrong), len(derivation.steps) - 1)
+
+
+def test_jsd_entropy_form_without_the_half_on_the_mixture_logs_is_failed() -> None:
+    derivation = jsd_entropy_form()
+    right = derivation.steps[2].expr
+    wrong = right.xreplace({_HALF: 1})
+    assert wrong != right
+    _failed(derivation.with_step(2, wrong), 2)
