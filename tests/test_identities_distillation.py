@@ -18,7 +18,9 @@ from divsym.identities.distillation import (
     distillation_gradient,
     distillation_gradient_softmax_teacher,
     distillation_temperature_squared,
+    hard_label_gradient,
     jsd_entropy_form,
+    label,
 )
 from divsym.identities.lecture import SECTIONS
 from divsym.kernel.context import Context
@@ -49,6 +51,10 @@ EXPECTED: dict[str, tuple[Callable[[], Derivation], tuple[str, ...]]] = {
     ),
     "distillation-temperature-squared": (distillation_temperature_squared, ("rules", "canonical")),
     "jsd-entropy-form": (jsd_entropy_form, ("rules", "canonical", "canonical", "canonical")),
+    "hard-label-gradient": (
+        hard_label_gradient,
+        ("rules", "rules", "rules", "rules", "canonical"),
+    ),
 }
 #: Those whose steps contain p[k] with the free class index k (see _NEEDS_INDICES).
 _WITH_FREE_INDEX = {"distillation-gradient", "distillation-temperature-squared"}
@@ -97,6 +103,7 @@ def test_registered_distillation_derivations_are_in_the_distillation_section() -
     registered = {d.id: d.section for d in all_derivations()}
     assert registered["distillation-gradient-softmax-teacher"] == "distillation"
     assert registered["jsd-entropy-form"] == "distillation"
+    assert registered["hard-label-gradient"] == "distillation"
 
 
 def test_remarks_say_which_line_is_the_papers_equation() -> None:
@@ -239,3 +246,33 @@ def test_jsd_entropy_form_without_the_half_on_the_mixture_logs_is_failed() -> No
     wrong = right.xreplace({_HALF: 1})
     assert wrong != right
     _failed(derivation.with_step(2, wrong), 2)
+
+
+# --- wrong variants of the hard-label gradient --------------------------------------------
+
+
+def _q1(index: Expr) -> SoftmaxProbability:
+    return SoftmaxProbability(z, 1, index)
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        Add(KroneckerDelta(k, label), -_q1(k)),  # sign flipped
+        Add(_q1(label), -KroneckerDelta(k, label)),  # q_y for q_k
+        Add(_q1(k), -KroneckerDelta(label, label)),  # the wrong δ label: δ_yy = 1
+        Add(_q1(k), -KroneckerDelta(k, 1)),  # the wrong δ label: class 1 for y
+        Add(_q1(k), -KroneckerDelta(k, label)) / T,  # a 1/T that is not there at T = 1
+    ],
+)
+def test_wrong_hard_label_gradient_is_failed(wrong: Expr) -> None:
+    derivation = hard_label_gradient()
+    _failed(derivation.with_step(len(derivation.steps) - 1, wrong), len(derivation.steps) - 1)
+
+
+def test_hard_label_gradient_with_the_wrong_class_surviving_is_failed() -> None:
+    derivation = hard_label_gradient()
+    right = derivation.steps[4].expr
+    wrong = right.xreplace({z[k]: z[label]})
+    assert wrong != right
+    _failed(derivation.with_step(4, wrong), 4)

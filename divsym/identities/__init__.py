@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from divsym.identities.cross_entropy_kl import cross_entropy_decomposition
-from divsym.identities.distillation import distillation_gradient_softmax_teacher, jsd_entropy_form
+from divsym.identities.distillation import (
+    distillation_gradient_softmax_teacher,
+    hard_label_gradient,
+    jsd_entropy_form,
+)
 from divsym.identities.gibbs import gibbs_inequality, gibbs_lemma
 from divsym.identities.information import (
     cross_entropy_expectation,
@@ -62,6 +66,7 @@ FACTORIES: tuple[Callable[[], Derivation], ...] = (
     jsd_bounds,
     distillation_gradient_softmax_teacher,
     jsd_entropy_form,
+    hard_label_gradient,
 )
 
 _SECTION_ORDER = {section.id: position for position, section in enumerate(SECTIONS)}

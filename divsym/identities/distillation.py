@@ -38,7 +38,9 @@ __all__ = [
     "distillation_gradient",
     "distillation_gradient_softmax_teacher",
     "distillation_temperature_squared",
+    "hard_label_gradient",
     "jsd_entropy_form",
+    "label",
     "soft_loss",
 ]
 
@@ -307,5 +309,59 @@ def jsd_entropy_form() -> Derivation:
             " Jensen–Shannon divergence is usually computed. It is ours, beyond the lecture;"
             " −Σ_i m_i log m_i is H(M) written out (there is no node for the entropy of a"
             " mixture).",
+        ),
+    )
+
+
+#: The hard label of the data point: an integer class in ``1..n``.
+label = Symbol("y", integer=True, positive=True)
+
+
+def hard_label_gradient() -> Derivation:
+    """``∂(−log q_y)/∂z_k = q_k − δ_ky`` at ``T = 1``: the gradient of the hard-label loss."""
+    q1 = SoftmaxProbability(z, 1, label)
+    normaliser = Sum(exp(z[j]), (j, 1, n))
+    delta = KroneckerDelta
+    return Derivation(
+        id="hard-label-gradient",
+        title="The gradient of the hard-label loss at T = 1: q_k - delta_ky",
+        section="distillation",
+        context=Context(labels=(label, k)),
+        steps=(
+            Step(
+                Derivative(-log(q1), z[k]),
+                "the hard-label loss −log q_y (the negative log-likelihood of the true class y)"
+                " at temperature 1, differentiated with respect to the student's logit z_k",
+            ),
+            Step(
+                Derivative(-log(exp(z[label]) / normaliser), z[k]),
+                "eq. (1) at T = 1: q_y = exp(z_y) / Σ_j exp(z_j)",
+                rules=(unfold_definitions,),
+            ),
+            Step(
+                Derivative(log(normaliser) - z[label], z[k]),
+                "log q_y = z_y − log Σ_j exp(z_j)",
+                rules=(expand_logs,),
+            ),
+            Step(
+                Sum(delta(j, k) * exp(z[j]), (j, 1, n)) / normaliser - delta(label, k),
+                "differentiate: ∂z_y/∂z_k = δ_yk, and by the chain rule"
+                " ∂ log Σ_j exp(z_j)/∂z_k = Σ_j δ_jk exp(z_j) / Σ_j exp(z_j)",
+                rules=(differentiate,),
+            ),
+            Step(
+                exp(z[k]) / normaliser - delta(label, k),
+                "only the term j = k survives the Sum (k is a class, 1 ≤ k ≤ n)",
+                rules=(collapse_kronecker_sums,),
+            ),
+            Step(
+                Add(SoftmaxProbability(z, 1, k), -delta(k, label), evaluate=False),
+                "eq. (1) at T = 1 for q_k",
+            ),
+        ),
+        remarks=(
+            "The paper's hard-target term: the cross-entropy with the correct labels, computed"
+            " at temperature 1. Its gradient q_k − δ_ky is eq. (2) at T = 1 with the one-hot"
+            " target p_k = δ_ky. The derivation is ours; the paper does not write it out.",
         ),
     )
