@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import divsym
+from divsym.cli.calculator import COMMANDS
 from divsym.cli.main import main
 
 
@@ -80,3 +86,151 @@ def test_the_injected_text_is_never_evaluated() -> None:
     result = _run("softmax", f"__import__('os').system('echo {marker}')")
     assert result.returncode == 2
     assert marker not in result.stdout
+
+
+# --- one separator convention, negative numbers, output and error hygiene ---------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["softmax", "1,-2,3"],
+        ["softmax", "1", "-2", "3"],
+        ["softmax", "1 -2 3"],
+        ["softmax", "1, -2", "3"],
+        ["softmax", "1,-2,3", "--T", "1"],
+    ],
+)
+def test_every_separator_gives_the_same_vector(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 0
+    printed = [float(x) for x in capsys.readouterr().out.split()]
+    np.testing.assert_array_equal(printed, divsym.softmax([1.0, -2.0, 3.0]))
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["softmax", "-1,2,3"], divsym.softmax([-1.0, 2.0, 3.0])),
+        (["softmax", "-1e308", "-1.5"], divsym.softmax([-1e308, -1.5])),
+        (["log-softmax", "-1,-2", "--T", "0.5"], divsym.log_softmax([-1.0, -2.0], T=0.5)),
+        (
+            ["kl", "0.5,0.5", "0.9,0.1", "--base", "2"],
+            divsym.kl_divergence([0.5, 0.5], [0.9, 0.1], base=2),
+        ),
+    ],
+)
+def test_negative_numbers_need_no_double_dash(
+    argv: list[str], expected: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 0, capsys.readouterr().err
+    printed = [float(x) for x in capsys.readouterr().out.split()]
+    np.testing.assert_array_equal(printed, np.atleast_1d(np.asarray(expected)))
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["softmax", "1", "--T", "-1e-3"], "T must be finite and > 0, got -0.001"),
+        (["kl", "-0.5,1.5", "0.5,0.5"], "p must be nonnegative, got -0.5"),
+        (["nll", "0.5,0.5", "-1"], "labels must lie in 0..1, got -1"),
+        (["softmax", "-inf,1"], "z must be finite"),
+    ],
+)
+def test_a_negative_value_reaches_validation_not_the_option_parser(
+    argv: list[str], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert fragment in err, err
+
+
+def test_minus_zero_is_never_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    # entropy([1, 0]) is -0.0 in floating point (−(1·log 1) − 0); printed as 0.0.
+    assert main(["entropy", "1,0"]) == 0
+    assert capsys.readouterr().out.strip() == "0.0"
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["entropy", ""], "empty vector"),
+        (["entropy", "1,,0"], "empty entry in the vector '1,,0'"),
+        (["softmax", "1", "--T", "inf"], "T must be finite and > 0, got inf"),
+        (["softmax", "1", "--T", "nan"], "T must be finite and > 0, got nan"),
+        (["entropy", "1,0", "--base", "-2"], "base must be finite and > 0, got -2.0"),
+        (["softmax", "x" * 100_000], "not a number: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'"),
+        (["nll", "0.5,0.5", "1" * 5000], "not an integer label: '1111111"),
+        (["kl", "0.5,0.5", "1,0," * 30_000], "…"),
+        (["entropy", "½,½"], "not a number: '½'"),
+        (["x" * 100_000], "invalid choice: 'xxxxxxxx"),
+    ],
+)
+def test_edge_inputs_are_one_short_line_and_exit_2(argv: list[str], fragment: str) -> None:
+    result = _run(*argv)
+    assert result.returncode == 2, (argv[:2], result.stderr[:300])
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert fragment in result.stderr, result.stderr[:300]
+    assert len(result.stderr) < 600  # a 100,000-character argument is never echoed
+    assert "Traceback" not in result.stderr
+
+
+def test_a_tiny_temperature_is_a_result_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    # T = 1e-310 is subnormal but positive and finite: softmax is the one-hot of the maximum.
+    assert main(["softmax", "1", "2", "--T", "1e-310"]) == 0
+    assert capsys.readouterr().out.split() == ["0.0", "1.0"]
+
+
+def test_a_huge_vector_is_computed(capsys: pytest.CaptureFixture[str]) -> None:
+    n = 100_000
+    assert main(["entropy", ",".join([repr(1 / n)] * n)]) == 0
+    # H(uniform over n) = log n; the sum of n copies of 1e-5 is within the tolerance of 1.
+    assert float(capsys.readouterr().out) == pytest.approx(np.log(n), rel=1e-12)
+
+
+# --- fuzz: no input, however odd, gets a traceback -------------------------------------------
+
+_NUMBER = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.sampled_from(["1e-310", "-0.0", "1e309", "-inf", "nan", "0", "1", ".5", "1_0"]),
+)
+_TOKEN = st.one_of(
+    _NUMBER,
+    st.lists(_NUMBER, min_size=0, max_size=5).map(",".join),
+    st.lists(_NUMBER, min_size=1, max_size=5).map(" ".join),
+    st.sampled_from(["--T", "--base", "--", "-", "--T=-1", "--base=1", "-x", ",", " ", ""]),
+    st.text(max_size=30),
+)
+_ARGV = st.tuples(
+    st.one_of(st.sampled_from(sorted(COMMANDS)), st.text(max_size=10)),
+    st.lists(_TOKEN, max_size=6),
+).map(lambda parts: [parts[0], *parts[1]])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(argv=_ARGV)
+def test_fuzzed_command_lines_exit_0_or_2_in_one_line_never_a_traceback(argv: list[str]) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        warnings.simplefilter("always")
+        code = main(argv)
+    assert code in {0, 1, 2}, (argv, code)
+    assert not caught, [str(w.message) for w in caught]  # a warning is a stray stderr line
+    stderr = err.getvalue()
+    assert "Traceback" not in stderr
+    assert "internal error" not in stderr, stderr
+    if code == 0 and argv[0] in COMMANDS and "-h" not in argv and "--help" not in argv:
+        values = out.getvalue().split()
+        assert values, argv
+        assert "-0.0" not in values
+        assert all(isinstance(float(v), float) for v in values)
+    else:
+        assert stderr.count("\n") <= 1, stderr
+        assert len(stderr) < 1000
