@@ -100,7 +100,14 @@ def test_factor_common_terms_cancels_a_common_factor() -> None:
 
 def test_sum_of_constant_counts_the_terms() -> None:
     assert sum_of_constant(Sum(c, (j, 1, n)), NO_FACTS) == n * c
-    assert sum_of_constant(Sum(c, (j, m + 1, n)), NO_FACTS) == (n - m) * c
+    # m ≤ n is a context fact (m is a label): the Sum from m + 1 runs upwards or is empty.
+    assert sum_of_constant(Sum(c, (j, m + 1, n)), LABELS) == (n - m) * c
+
+
+def test_sum_of_constant_refuses_bounds_of_unknown_order() -> None:
+    # Without m ≤ n, Σ_(j=m+1..n) may be a Karr "negative" sum: the count is not known.
+    s = Sum(c, (j, m + 1, n))
+    assert sum_of_constant(s, NO_FACTS) == s
 
 
 def test_sum_of_constant_refuses_a_term_that_depends_on_the_index() -> None:
@@ -114,10 +121,19 @@ def test_split_sum_at_a_label() -> None:
     assert rule(s, LABELS) == Sum(z[j], (j, 1, m)) + Sum(z[j], (j, m + 1, n))
 
 
-def test_split_sum_at_refuses_a_point_not_known_to_lie_in_the_classes() -> None:
+def test_split_sum_at_reasons_from_the_sums_own_bounds() -> None:
+    # 1 ≤ m ≤ n, so 2 - 1 ≤ m ≤ n: both parts of Σ_(j=2..n) run upwards or are empty.
+    s = Sum(z[j], (j, 2, n))
+    assert split_sum_at(m)(s, LABELS) == Sum(z[j], (j, 2, m)) + Sum(z[j], (j, m + 1, n))
+
+
+def test_split_sum_at_refuses_a_point_not_known_to_lie_in_the_range() -> None:
     s = Sum(z[j], (j, 1, n))
     assert split_sum_at(m)(s, NO_FACTS) == s
-    assert split_sum_at(m)(Sum(z[j], (j, 2, n)), LABELS) == Sum(z[j], (j, 2, n))
+    from_three = Sum(z[j], (j, 3, n))  # m = 1 would make Σ_(j=3..1) a Karr negative sum
+    assert split_sum_at(m)(from_three, LABELS) == from_three
+    to_n_minus_one = Sum(z[j], (j, 1, n - 1))  # m = n lies outside
+    assert split_sum_at(m)(to_n_minus_one, LABELS) == to_n_minus_one
 
 
 def _gap(index: Symbol) -> Piecewise:

@@ -14,12 +14,11 @@ from sympy import (
     Add,
     Basic,
     Derivative,
-    Dummy,
     Expr,
-    KroneckerDelta,
     Limit,
     Mul,
     Piecewise,
+    Product,
     S,
     Sum,
     Symbol,
@@ -30,6 +29,8 @@ from sympy import (
 from sympy.core.relational import Relational
 
 from divsym.kernel.context import Context
+from divsym.kernel.discrete_rules import collapse_indicators
+from divsym.kernel.index_ranges import integer_limits, known_le
 from divsym.kernel.limit_rules import LIMIT_RULES
 from divsym.kernel.rules import Rule
 
@@ -50,36 +51,23 @@ def _replace(expr: Expr, kind: type, rewrite: Callable[[Basic], Basic]) -> Expr:
     return expr.replace(lambda e: isinstance(e, kind), rewrite)  # type: ignore[no-any-return]
 
 
+def _differentiable(d: Derivative) -> bool:
+    """Whether every Sum or Product inside ``d`` may be differentiated term by term.
+
+    Only finitely many terms (integer bounds) whose number does not depend on a variable of
+    differentiation: SymPy would differentiate through an infinite series, and through a bound.
+    """
+    variables = set(d.variables)
+    for binder in d.expr.atoms(Sum, Product):
+        if not integer_limits(binder.limits):
+            return False
+        if any(variables & bound.free_symbols for lim in binder.limits for bound in lim[1:]):
+            return False
+    return True
+
+
 def _differentiate(expr: Expr, context: Context) -> Expr:
-    return _replace(expr, Derivative, lambda d: d.doit())
-
-
-def _delta_partner(delta: KroneckerDelta, var: Symbol) -> Expr | None:
-    a, b = delta.args
-    if a == var and var not in b.free_symbols:
-        return b  # type: ignore[no-any-return]
-    if b == var and var not in a.free_symbols:
-        return a  # type: ignore[no-any-return]
-    return None
-
-
-def _collapse(expr: Expr, context: Context) -> Expr:
-    def collapse(s: Sum) -> Expr:
-        if len(s.limits) != 1:
-            return s
-        var, low, high = s.limits[0]
-        if low != 1 or high != context.classes:
-            return s
-        for factor in Mul.make_args(s.function):
-            if not isinstance(factor, KroneckerDelta):
-                continue
-            partner = _delta_partner(factor, var)
-            if partner in context.labels:  # an integer known to lie in 1..n
-                rest = s.function / factor
-                return rest.xreplace({var: partner})  # type: ignore[no-any-return]
-        return s
-
-    return _replace(expr, Sum, collapse)
+    return _replace(expr, Derivative, lambda d: d.doit() if _differentiable(d) else d)
 
 
 def _split_exponentials(expr: Expr, context: Context) -> Expr:
@@ -98,9 +86,14 @@ def _factor_common(expr: Expr, context: Context) -> Expr:
 
 def _sum_of_constant(expr: Expr, context: Context) -> Expr:
     def evaluate(s: Sum) -> Expr:
+        if s.function == 0:
+            return S.Zero  # every convention agrees
         if len(s.limits) != 1 or s.limits[0][0] in s.function.free_symbols:
             return s
         _, low, high = s.limits[0]
+        # Integer bounds, and low ≤ high + 1 known: the count is not a Karr negative one.
+        if not integer_limits(s.limits) or not known_le(low, high + 1, context):
+            return s
         return (high - low + 1) * s.function  # type: ignore[no-any-return]
 
     return _replace(expr, Sum, evaluate)
@@ -109,19 +102,22 @@ def _sum_of_constant(expr: Expr, context: Context) -> Expr:
 def split_sum_at(point: Symbol) -> Rule:
     """``Σ_{j=a}^{b} f_j = Σ_{j=a}^{m} f_j + Σ_{j=m+1}^{b} f_j`` at ``m = point``.
 
-    It applies only to Sums over ``1..n`` and only when ``point`` is a label of the context
-    (an integer known to lie in ``1..n``), so both parts are ordinary (possibly empty) sums.
+    It applies only to Sums with integer bounds and an integer ``point`` known (from SymPy's
+    assumptions or the context's labels and indices) to satisfy ``a - 1 ≤ m ≤ b``, so both
+    parts are ordinary, possibly empty, sums (never a Karr negative one).
     """
 
     def split(expr: Expr, context: Context) -> Expr:
-        if point not in context.labels:
+        if point.is_integer is not True:
             return expr
 
         def at(s: Sum) -> Expr:
-            if len(s.limits) != 1:
+            if len(s.limits) != 1 or not integer_limits(s.limits):
                 return s
             var, low, high = s.limits[0]
-            if low != 1 or high != context.classes or var == point:
+            if point.has(var) or not known_le(low - 1, point, context):
+                return s
+            if not known_le(point, high, context):
                 return s
             return Sum(s.function, (var, low, point)) + Sum(s.function, (var, point + 1, high))
 
@@ -129,7 +125,7 @@ def split_sum_at(point: Symbol) -> Rule:
 
     return Rule(
         f"split-sum-at-{point}",
-        f"Σ_(j=1..n) f_j = Σ_(j=1..{point}) f_j + Σ_(j={point}+1..n) f_j for 1 ≤ {point} ≤ n",
+        f"Σ_(j=a..b) f_j = Σ_(j=a..{point}) f_j + Σ_(j={point}+1..b) f_j for a-1 ≤ {point} ≤ b",
         split,
     )
 
@@ -156,28 +152,13 @@ def _decide_on_range(condition: Basic, var: Symbol, low: Expr, high: Expr) -> Ba
     return condition
 
 
-def _ordered(low: Expr, high: Expr, context: Context) -> bool:
-    """Whether ``low ≤ high + 1`` is known: the Sum is empty or runs upwards (no Karr sign flip).
-
-    Besides SymPy's assumptions it uses that each label ``ℓ`` satisfies ``ℓ ≤ n``, i.e.
-    ``n = ℓ + t`` with an integer ``t ≥ 0``, one label at a time.
-    """
-    count = high - low + 1
-    if count.is_nonnegative:
-        return True
-    slack = Dummy("t", integer=True, nonnegative=True)
-    return any(
-        count.subs(context.classes, label + slack).is_nonnegative is True
-        for label in context.labels
-    )
-
-
 def _resolve_piecewise(expr: Expr, context: Context) -> Expr:
     def resolve(s: Sum) -> Expr:
         if len(s.limits) != 1:
             return s
         var, low, high = s.limits[0]
-        if not _ordered(low, high, context):
+        # The endpoints decide the range only when it runs upwards (low ≤ high + 1, Karr).
+        if not integer_limits(s.limits) or not known_le(low, high + 1, context):
             return s
 
         def decide(p: Piecewise) -> Expr:
@@ -206,13 +187,14 @@ def _fold_piecewise(expr: Expr, context: Context) -> Expr:
 
 differentiate = Rule(
     "differentiate",
-    "carry out each derivative: linearity, product, quotient and chain rules, ∂z_j/∂z_k = δ_jk",
+    "carry out each derivative: linearity, product, quotient and chain rules, ∂z_j/∂z_k = δ_jk;"
+    " through finite Sums only",
     _differentiate,
 )
 collapse_kronecker_sums = Rule(
     "collapse-kronecker-sums",
-    "Σ_(j=1..n) f_j δ_jk = f_k for an integer k known to lie in 1..n",
-    _collapse,
+    "Σ_(j=a..b) f_j δ_jk = f_k for an integer k known to lie in a..b (collapse-indicator-sum)",
+    collapse_indicators,
 )
 split_exponentials = Rule("split-exponentials", "exp(a + b) = exp(a)·exp(b)", _split_exponentials)
 factor_common_terms = Rule(
@@ -222,7 +204,7 @@ factor_common_terms = Rule(
 )
 sum_of_constant = Rule(
     "sum-of-constant",
-    "Σ_(j=a..b) c = (b − a + 1)·c when c does not depend on j",
+    "Σ_(j=a..b) c = (b − a + 1)·c when c does not depend on j, for integer a ≤ b + 1",
     _sum_of_constant,
 )
 resolve_piecewise_in_sums = Rule(

@@ -10,10 +10,13 @@ does not apply:
   off; the canonical form runs this rule before ``expand-logs``;
 * ``expand-log-arguments``: ``log(a) → log(expand(a))``, e.g. ``log((p+q)/p) = log(1 + q/p)``;
 * ``log-of-product``: ``log Π_i f_i = Σ_i log f_i`` when every factor ``f_i`` is positive;
-* ``collapse-indicator-sum``: ``Σ_{y=1}^n δ(y, a) f(y) = δ(a, a) f(a)`` for a label ``a``
-  that the context declares an integer in ``1..n`` (``context.labels``); refuses otherwise.
-  SymPy's own ``Sum.doit`` leaves ``Piecewise((f(a), n >= a))`` and also collapses when ``a``
-  is not an integer, which is unsound; this rule does neither.
+* ``collapse-indicator-sum``: ``Σ_{y=a}^{b} δ(y, ℓ) f(y) = δ(ℓ, ℓ) f(ℓ)`` for an integer
+  ``ℓ`` known to lie in ``a..b``: either ``a ≤ ℓ ≤ b`` follows from SymPy's assumptions, or
+  ``ℓ`` is a label or free index of the context (an integer in ``1..n``) and the Sum's own
+  bounds contain ``1..n``. It refuses otherwise, and on infinite or non-integer bounds. SymPy's
+  own ``Sum.doit`` leaves ``Piecewise((f(ℓ), n >= ℓ))`` and also collapses when ``ℓ`` is not an
+  integer, which is unsound; this rule does neither. It is the one collapse rule: the calculus
+  name ``collapse-kronecker-sums`` applies the same function.
 
 The rules on ``argmax``/``argmin`` live in :mod:`divsym.kernel.optimisation`.
 """
@@ -23,11 +26,13 @@ from __future__ import annotations
 from sympy import Add, Basic, Expr, KroneckerDelta, Mul, Product, S, Sum, expand, log
 
 from divsym.kernel.context import Context
+from divsym.kernel.index_ranges import context_ranged, integer_limits, known_le
 from divsym.kernel.rules import Rule
 
 __all__ = [
     "DISCRETE_RULES",
     "collapse_indicator_sum",
+    "collapse_indicators",
     "expand_log_arguments",
     "is_indicator",
     "log_content",
@@ -88,28 +93,47 @@ def _indicator_pair(e: Basic) -> tuple[Expr, Expr]:
     return e.indicator_of  # type: ignore[attr-defined, no-any-return]
 
 
-def _collapse(expr: Expr, context: Context) -> Expr:
-    def collapse(s: Sum) -> Expr:
-        if len(s.limits) != 1:
-            return s
-        var, low, high = s.limits[0]
-        if low != 1 or high != context.classes:
-            return s
-        factors = Mul.make_args(s.function)
-        for position, factor in enumerate(factors):
-            if not is_indicator(factor):
-                continue
-            a, b = _indicator_pair(factor)
-            label = b if a == var else a if b == var else None
-            if label is None or label not in context.labels or label.has(var):
-                continue
-            if label.is_integer is not True:
-                continue
-            rest = Mul(*(f for j, f in enumerate(factors) if j != position))
-            return factor.xreplace({var: label}) * rest.xreplace({var: label})  # type: ignore[no-any-return]
-        return s
+def _in_range(label: Expr, low: Expr, high: Expr, context: Context) -> bool:
+    """Whether ``label`` is an integer known to lie in ``low..high``."""
+    if label.is_integer is not True:
+        return False
+    if known_le(low, label, context) and known_le(label, high, context):
+        return True
+    # A label or free index of the context lies in 1..n: enough when low..high contains 1..n.
+    return (
+        label in context_ranged(context)
+        and known_le(low, 1, context)
+        and known_le(context.classes, high, context)
+    )
 
-    return expr.replace(lambda e: isinstance(e, Sum), collapse)  # type: ignore[no-any-return]
+
+def _collapse_one(s: Sum, context: Context) -> Expr:
+    if len(s.limits) != 1 or not integer_limits(s.limits):
+        return s
+    var, low, high = s.limits[0]
+    factors = Mul.make_args(s.function)
+    for position, factor in enumerate(factors):
+        if not is_indicator(factor):
+            continue
+        if isinstance(factor, KroneckerDelta) and len(factor.args) != 2:
+            continue  # a delta with its own range: not the plain indicator
+        a, b = _indicator_pair(factor)
+        label = b if a == var else a if b == var else None
+        if label is None or label.has(var) or not _in_range(label, low, high, context):
+            continue
+        rest = Mul(*(f for j, f in enumerate(factors) if j != position))
+        return factor.xreplace({var: label}) * rest.xreplace({var: label})  # type: ignore[no-any-return]
+    return s
+
+
+def collapse_indicators(expr: Expr, context: Context) -> Expr:
+    """``Σ_{v=a}^{b} δ(v, ℓ) f(v) = δ(ℓ, ℓ) f(ℓ)`` wherever ``ℓ`` is an integer known in ``a..b``.
+
+    The one collapse function behind ``collapse-indicator-sum`` and ``collapse-kronecker-sums``.
+    """
+    return expr.replace(  # type: ignore[no-any-return]
+        lambda e: isinstance(e, Sum), lambda e: _collapse_one(e, context)
+    )
 
 
 log_content = Rule(
@@ -129,8 +153,8 @@ log_of_product = Rule(
 )
 collapse_indicator_sum = Rule(
     "collapse-indicator-sum",
-    "Σ_{y=1}^n δ(y, a) f(y) = δ(a, a) f(a) for a label a that is an integer in 1..n",
-    _collapse,
+    "Σ_(y=a..b) δ(y, ℓ) f(y) = δ(ℓ, ℓ) f(ℓ) for an integer ℓ known to lie in a..b",
+    collapse_indicators,
 )
 
 #: The rules of this module by name.

@@ -17,6 +17,7 @@ from sympy import Add, Basic, Derivative, Expr, Limit, Mul, Piecewise, Pow, Sum,
 from sympy.printing.latex import LatexPrinter
 
 from divsym.kernel.context import Context
+from divsym.kernel.index_ranges import integer_limits
 from divsym.kernel.rules import Rule
 
 __all__ = [
@@ -94,6 +95,9 @@ def finite_limit(f: Expr, x: Symbol, x0: Expr, direction: str = "+") -> Expr | N
             return None
         return base**f.exp  # type: ignore[no-any-return]
     if isinstance(f, Sum):
+        # Finitely many terms, their number fixed: lim Σ_{j≥1} x(1-x)^(j-1) is 1, not 0.
+        if not integer_limits(f.limits):
+            return None
         if any(x in bound.free_symbols for limit_ in f.limits for bound in limit_[1:]):
             return None
         term = finite_limit(f.function, x, x0, direction)
@@ -202,8 +206,8 @@ limit_laws = Rule(
 )
 limit_through_sum = Rule(
     "limit-through-sum",
-    "lim Σ_(j=a..b) f_j = Σ_(j=a..b) lim f_j when a, b do not depend on the limit variable and "
-    "every term's limit is finite",
+    "lim Σ_(j=a..b) f_j = Σ_(j=a..b) lim f_j for finite integer a, b that do not depend on the"
+    " limit variable, when every term's limit is finite",
     _through_sum,
 )
 limit_through_piecewise = Rule(

@@ -4,6 +4,12 @@ Each rule is a pure function ``Expr -> Expr`` that returns an expression *equal*
 (under the facts in the :class:`~divsym.kernel.context.Context` where it takes one) and returns its
 input unchanged when it does not apply. Rules never call ``simplify``: they are cheap,
 predictable, and tested one by one, including on inputs where they must refuse.
+
+A rule never sees a user's index: :class:`Rule` first renames every bound index to a Dummy
+whose assumptions come from its Sum's own bounds
+(:func:`~divsym.kernel.index_ranges.rename_bound_indices`), so ``j`` declared positive but
+summed from 0 is not treated as positive. The user's names are given back afterwards where
+that is alpha-equivalent (:func:`~divsym.kernel.index_ranges.restore_names`).
 """
 
 from __future__ import annotations
@@ -14,16 +20,15 @@ from dataclasses import dataclass
 from sympy import (
     Add,
     Basic,
-    Dummy,
     Expr,
     Indexed,
-    IndexedBase,
     S,
     Sum,
     expand_log,
 )
 
 from divsym.kernel.context import Context
+from divsym.kernel.index_ranges import integer_limits, rename_bound_indices, restore_names
 from divsym.symbols.quantities import NamedQuantity
 
 __all__ = [
@@ -41,14 +46,26 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Rule:
-    """A named rewrite: ``apply(expr, context)`` returns an equal expression."""
+    """A named rewrite: ``apply(expr, context)`` returns an equal expression.
+
+    Calling the rule applies it to ``expr`` with its bound indices renamed by their bounds
+    (unless ``rename_first`` is false, for the renaming rule itself) and returns ``expr``
+    itself when the rule changed nothing.
+    """
 
     name: str
     description: str
     apply: Callable[[Expr, Context], Expr]
+    rename_first: bool = True
 
     def __call__(self, expr: Expr, context: Context) -> Expr:
-        return self.apply(expr, context)
+        if not isinstance(expr, Basic):
+            raise TypeError(f"rule {self.name}: expr must be a SymPy expression, got {expr!r}")
+        if not self.rename_first:
+            return self.apply(expr, context)
+        renamed = rename_bound_indices(expr)
+        result = self.apply(renamed, context)
+        return expr if result == renamed else restore_names(result, expr)
 
 
 def _unfold(expr: Expr, context: Context) -> Expr:
@@ -59,7 +76,8 @@ def _unfold(expr: Expr, context: Context) -> Expr:
 
 def _split(expr: Expr, context: Context) -> Expr:
     def split(s: Sum) -> Expr:
-        if isinstance(s.function, Add):
+        # Finite bounds only: Σ (1 - 1) over j ≥ 1 is 0, but Σ 1 - Σ 1 is ∞ - ∞.
+        if isinstance(s.function, Add) and integer_limits(s.limits):
             return Add(*(Sum(term, *s.limits) for term in s.function.args))
         return s
 
@@ -73,7 +91,8 @@ def _pull(expr: Expr, context: Context) -> Expr:
     def pull(s: Sum) -> Expr:
         bound = {limit[0] for limit in s.limits}
         constant, dependent = s.function.as_independent(*bound, as_Add=False)
-        if constant == 1:
+        # Finite bounds only: 0·Σ_{j≥1} 1 is not 0.
+        if constant == 1 or not integer_limits(s.limits):
             return s
         return constant * Sum(dependent, *s.limits)  # type: ignore[no-any-return]
 
@@ -93,25 +112,8 @@ def _expand_summands(expr: Expr, context: Context) -> Expr:
     ).expand(log=False, power_exp=False)
 
 
-_CANONICAL = tuple(Dummy(f"k{depth}", integer=True) for depth in range(16))
-
-
 def _canonical(expr: Expr, context: Context) -> Expr:
-    def rename(e: Basic, depth: int) -> Basic:
-        if isinstance(e, Sum):
-            function = e.function
-            limits = []
-            for offset, (var, low, high) in enumerate(e.limits):
-                new = _CANONICAL[depth + offset]
-                function = function.xreplace({var: new})
-                limits.append((new, rename(low, depth), rename(high, depth)))
-            inner = rename(function, depth + len(e.limits))
-            return Sum(inner, *limits)
-        if not e.args or isinstance(e, IndexedBase):
-            return e
-        return e.func(*(rename(a, depth) for a in e.args))
-
-    return rename(expr, 0)  # type: ignore[return-value]
+    return rename_bound_indices(expr)
 
 
 def _normalise(expr: Expr, context: Context) -> Expr:
@@ -120,6 +122,7 @@ def _normalise(expr: Expr, context: Context) -> Expr:
             return False
         var, low, high = e.limits[0]
         f = e.function
+        # Exactly the classes 1..n: Σ_{i=0}^{n-1} p_i or Σ_{i=1}^{n+1} p_i is not 1.
         return (
             isinstance(f, Indexed)
             and f.base in context.distributions
@@ -136,9 +139,11 @@ unfold_definitions = Rule(
     "replace each named quantity (H, D_KL, JSD) by its Sum definition",
     _unfold,
 )
-split_sums = Rule("split-sums", "Σ (a_i + b_i) = Σ a_i + Σ b_i", _split)
+split_sums = Rule("split-sums", "Σ (a_i + b_i) = Σ a_i + Σ b_i over finite integer bounds", _split)
 pull_constants = Rule(
-    "pull-constants", "Σ c·a_i = c·Σ a_i when c does not depend on the index", _pull
+    "pull-constants",
+    "Σ c·a_i = c·Σ a_i when c does not depend on the index and the bounds are finite integers",
+    _pull,
 )
 expand_logs = Rule(
     "expand-logs",
@@ -150,8 +155,10 @@ expand_summands = Rule(
 )
 canonical_indices = Rule(
     "canonical-indices",
-    "rename every bound index by its nesting depth, so Σ_i and Σ_j are recognised as equal",
+    "rename every bound index by its nesting depth and bounds, so Σ_i and Σ_j are recognised"
+    " as equal",
     _canonical,
+    rename_first=False,
 )
 impose_normalisation = Rule(
     "impose-normalisation", "Σ_i p_i = 1 for every normalised distribution p", _normalise
