@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sympy import Add, Expr, IndexedBase, S, Sum, Symbol, cos, log, sin
 
@@ -10,7 +12,7 @@ from divsym.identities.cross_entropy_kl import cross_entropy_decomposition
 from divsym.kernel.context import Context
 from divsym.kernel.derivation import Derivation, Relation, Step
 from divsym.kernel.rules import Rule
-from divsym.kernel.verify import Status, symbolic_route, verify
+from divsym.kernel.verify import DerivationReport, Status, symbolic_route, verify, verify_all
 from divsym.symbols.notation import i, j, n, p, q
 from divsym.symbols.quantities import CrossEntropy, Entropy, KLDivergence
 
@@ -25,9 +27,20 @@ def test_cross_entropy_decomposition_is_proved_for_symbolic_n() -> None:
     assert all("50 digits" in step.backstop for step in report.steps)
 
 
-@pytest.mark.parametrize("derivation", all_derivations(), ids=lambda d: d.id)
+_ALL = all_derivations()
+_REPORTS: dict[str, DerivationReport] = {}
+
+
+def _report_with_lemmas(derivation: Derivation) -> DerivationReport:
+    """The report from verify_all over every registered derivation (lemmas verified first)."""
+    if not _REPORTS:
+        _REPORTS.update((report.id, report) for report in verify_all(_ALL))
+    return _REPORTS[derivation.id]
+
+
+@pytest.mark.parametrize("derivation", _ALL, ids=lambda d: d.id)
 def test_every_registered_derivation_is_proved_step_by_step(derivation: Derivation) -> None:
-    report = verify(derivation)
+    report = _report_with_lemmas(derivation)
     assert report.status is Status.PROVED, [(s.index, s.route, s.backstop) for s in report.steps]
     assert report.fixed_n == ()
     assert all(step.status is Status.PROVED for step in report.steps)
@@ -69,8 +82,9 @@ def test_symbolic_route_alone_does_not_prove_a_wrong_step(name: str) -> None:
     assert status is not Status.PROVED, f"{name} proved by {route}"
 
 
-def test_backstop_overrules_an_unsound_rule() -> None:
-    # A buggy rule that "proves" anything must not get a wrong step through.
+def test_an_unsound_user_rule_proves_nothing_even_without_the_backstop() -> None:
+    # A rule written outside divsym that "proves" anything: the symbolic route alone must
+    # refuse it (proved must not depend on the backstop), and the backstop rejects the step.
     liar = Rule("liar", "returns whatever the step claims", lambda expr, ctx: CE_SUM + 1)
     derivation = Derivation(
         "liar",
@@ -79,8 +93,10 @@ def test_backstop_overrules_an_unsound_rule() -> None:
         Context(distributions=(p, q)),
     )
     status, route, _ = symbolic_route(derivation.steps[0].expr, derivation.steps[1], derivation)
-    assert (status, route) == (Status.PROVED, "rules: liar")
-    assert verify(derivation).status is Status.FAILED
+    assert status is Status.CHECKED_NUMERICALLY, route
+    report = verify(derivation)
+    assert report.status is Status.FAILED
+    assert "numeric backstop disagrees" in report.steps[0].reason
 
 
 def test_normalisation_is_used_only_when_stated() -> None:
@@ -182,3 +198,84 @@ def test_with_step_changes_one_step_and_keeps_the_rest() -> None:
     assert derivation.with_step(1).steps == derivation.steps
     with pytest.raises(ValueError, match="has no step 9"):
         derivation.with_step(9, S.Zero)
+
+
+def _steps() -> tuple[Step, Step]:
+    return (Step(Entropy(p), "start"), Step(-Sum(p[i] * log(p[i]), (i, 1, n)), "definition"))
+
+
+@pytest.mark.parametrize(
+    ("fields", "error", "words"),
+    [
+        ({"id": ""}, ValueError, "id must be a non-empty slug"),
+        ({"id": "has space"}, ValueError, "'has space'"),
+        ({"id": 7}, TypeError, "id must be a str"),
+        ({"title": None}, TypeError, "title must be a str"),
+        ({"steps": list(_steps())}, TypeError, "steps must be a tuple of Step, got list"),
+        ({"steps": (_steps()[0], "x = 1")}, TypeError, "steps[1] must be a Step, got str"),
+        ({"steps": (_steps()[0], Step(1, "int"))}, TypeError, "steps[1].expr must be a SymPy Expr"),
+        (
+            {"steps": (_steps()[0], Step(S.One, "eq", relation="="))},  # type: ignore[arg-type]
+            TypeError,
+            "steps[1].relation must be a Relation, got str",
+        ),
+        (
+            {"steps": (_steps()[0], Step(S.One, "f", rules=(len,)))},  # type: ignore[arg-type]
+            TypeError,
+            "steps[1].rules[0] must be a Rule",
+        ),
+        (
+            {"steps": (_steps()[0], Step(S.One, "f", rules=[]))},  # type: ignore[arg-type]
+            TypeError,
+            "steps[1].rules must be a tuple",
+        ),
+        ({"context": {}}, TypeError, "context must be a Context, got dict"),
+        ({"fixed_n": (2, 0)}, ValueError, "fixed_n must be a tuple of positive ints"),
+        ({"fixed_n": [2]}, ValueError, "fixed_n must be a tuple"),
+        ({"remarks": "one remark"}, TypeError, "remarks must be a tuple of str"),
+    ],
+)
+def test_derivation_rejects_a_malformed_field_naming_it(
+    fields: dict[str, object], error: type[Exception], words: str
+) -> None:
+    arguments: dict[str, object] = {"id": "ok", "title": "ok", "steps": _steps(), **fields}
+    with pytest.raises(error, match=re.escape(words)):
+        Derivation(**arguments)  # type: ignore[arg-type]
+
+
+def test_derivation_accepts_the_dataclass_api_it_always_had() -> None:
+    derivation = Derivation(
+        "entropy.v1_x",
+        "H",
+        _steps(),
+        Context(distributions=(p,)),
+        section="s",
+        remarks=("r",),
+        fixed_n=(2,),
+    )
+    assert derivation.start == Entropy(p)
+    assert derivation.with_step(1, relation=Relation.GE).steps[1].relation is Relation.GE
+    with pytest.raises(TypeError, match=re.escape("steps[1].expr must be a SymPy Expr")):
+        derivation.with_step(1, "x")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "words"),
+    [
+        ({"seed": "1"}, TypeError, "seed must be an int or None, got '1'"),
+        ({"budget": 0}, ValueError, "budget must be a positive number of seconds or None, got 0"),
+        ({"budget": "2"}, ValueError, "budget must be a positive number"),
+        ({"lemmas": ["gibbs-lemma"]}, TypeError, "lemmas must be a mapping"),
+        ({"lemmas": {"gibbs-lemma": "proved"}}, TypeError, "lemmas must map str to Status"),
+    ],
+)
+def test_verify_rejects_bad_arguments_naming_them(
+    arguments: dict[str, object], error: type[Exception], words: str
+) -> None:
+    with pytest.raises(error, match=re.escape(words)):
+        verify(Derivation("ok", "ok", _steps()), **arguments)  # type: ignore[arg-type]
+
+
+def test_verify_rejects_what_is_not_a_derivation() -> None:
+    with pytest.raises(TypeError, match="derivation must be a Derivation, got tuple"):
+        verify(_steps())  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ true is decided by :func:`divsym.kernel.verify.verify`, never by the derivation 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
@@ -17,6 +18,10 @@ from divsym.kernel.context import Context
 from divsym.kernel.rules import Rule
 
 __all__ = ["Derivation", "Relation", "Step"]
+
+#: What a derivation id looks like: letters, digits, ``-``, ``_`` or ``.``, starting with a
+#: letter or digit (ids name files of the generated documents and keys of the reports).
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 class Relation(str, Enum):
@@ -53,10 +58,7 @@ class Derivation:
     fixed_n: tuple[int, ...] = (2, 3, 4, 5, 6)
 
     def __post_init__(self) -> None:
-        if len(self.steps) < 2:
-            raise ValueError(
-                f"derivation {self.id!r} needs at least two steps, got {len(self.steps)}"
-            )
+        _check_fields(self)
 
     def with_step(
         self,
@@ -90,3 +92,71 @@ class Derivation:
     @property
     def end(self) -> Expr:
         return self.steps[-1].expr
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def _check_step(position: int, step: object) -> None:
+    """TypeError naming ``steps[position]`` and the field when a step is malformed."""
+    where = f"steps[{position}]"
+    if not isinstance(step, Step):
+        raise TypeError(f"{where} must be a Step, got {type(step).__name__}: {_short(step)}")
+    if not isinstance(step.expr, Expr):
+        raise TypeError(
+            f"{where}.expr must be a SymPy Expr, got {type(step.expr).__name__}: "
+            f"{_short(step.expr)}"
+        )
+    if not isinstance(step.because, str):
+        raise TypeError(f"{where}.because must be a str, got {type(step.because).__name__}")
+    if not isinstance(step.relation, Relation):
+        raise TypeError(
+            f"{where}.relation must be a Relation, got {type(step.relation).__name__}: "
+            f"{_short(step.relation)}"
+        )
+    if not isinstance(step.rules, tuple):
+        raise TypeError(f"{where}.rules must be a tuple of Rule, got {type(step.rules).__name__}")
+    for k, rule in enumerate(step.rules):
+        if not isinstance(rule, Rule):
+            raise TypeError(
+                f"{where}.rules[{k}] must be a Rule, got {type(rule).__name__}: {_short(rule)}"
+            )
+
+
+def _check_fields(derivation: Derivation) -> None:
+    """Validate every field of ``derivation``; the error names the field and the value."""
+    if not isinstance(derivation.id, str):
+        raise TypeError(f"id must be a str, got {type(derivation.id).__name__}: {derivation.id!r}")
+    if not _ID.fullmatch(derivation.id):
+        raise ValueError(
+            f"id must be a non-empty slug (letters, digits, '-', '_', '.'), got {derivation.id!r}"
+        )
+    if not isinstance(derivation.title, str):
+        raise TypeError(f"title must be a str, got {type(derivation.title).__name__}")
+    if not isinstance(derivation.steps, tuple):
+        raise TypeError(f"steps must be a tuple of Step, got {type(derivation.steps).__name__}")
+    if len(derivation.steps) < 2:
+        raise ValueError(
+            f"derivation {derivation.id!r} needs at least two steps, got {len(derivation.steps)}"
+        )
+    for position, step in enumerate(derivation.steps):
+        _check_step(position, step)
+    if not isinstance(derivation.context, Context):
+        raise TypeError(
+            f"context must be a Context, got {type(derivation.context).__name__}: "
+            f"{_short(derivation.context)}"
+        )
+    if not isinstance(derivation.section, str):
+        raise TypeError(f"section must be a str, got {type(derivation.section).__name__}")
+    if not isinstance(derivation.remarks, tuple) or not all(
+        isinstance(remark, str) for remark in derivation.remarks
+    ):
+        raise TypeError(f"remarks must be a tuple of str, got {_short(derivation.remarks)}")
+    if not isinstance(derivation.fixed_n, tuple) or not all(
+        type(m) is int and m >= 1 for m in derivation.fixed_n
+    ):
+        raise ValueError(
+            f"fixed_n must be a tuple of positive ints, got {_short(derivation.fixed_n)}"
+        )

@@ -6,11 +6,20 @@ Each step is checked twice, independently:
    points; any disagreement makes the step — and the derivation — ``failed``;
 2. a symbolic route, the strongest that succeeds:
    ``rules`` (the step's named rules reproduce it exactly, or up to the canonical form;
-   symbolic ``n``), ``decided by SymPy`` (an inequality whose difference SymPy's assumptions
-   decide as it is written, before the canonical form expands it),
-   ``canonical`` (the difference reaches 0 in :func:`~divsym.kernel.canonical.canonical_form`),
+   symbolic ``n``; only divsym's vetted rules count, see :mod:`~divsym.kernel.trust` — a
+   user's rule merely proposes a rewrite that the canonical form must confirm),
+   ``decided by SymPy`` (an inequality whose difference SymPy's assumptions decide as it is
+   written, before the canonical form expands it),
+   ``canonical form`` (the difference reaches 0 in
+   :func:`~divsym.kernel.canonical.canonical_form`),
    ``fixed-n`` (the difference is 0 after writing out the Sums for each listed ``n``),
    or none (``checked-numerically``).
+
+Every route-attempt has a time budget (:mod:`~divsym.kernel.budget`); a route that runs out of
+it is reported as timed out and never proves anything. A derivation is never better than the
+lemmas its nodes' hand-set assumptions rest on (``lemma`` on the node class): their statuses
+are passed in ``lemmas``, and :func:`verify_all` verifies the lemma derivations first. Every
+step report says in one sentence (``reason``) why it has its status.
 """
 
 from __future__ import annotations
@@ -18,20 +27,25 @@ from __future__ import annotations
 import random
 import time
 import zlib
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from enum import Enum
+from typing import TypeVar
 
-from sympy import Add, Expr, cancel, expand, expand_log, together
+from sympy import Add, Basic, Expr, cancel, expand, expand_log, together
 
-from divsym.kernel.backstop import instantiate, numeric_check
-from divsym.kernel.canonical import apply_rules, canonical_form
+from divsym.kernel.backstop import BackstopResult, instantiate, numeric_check
+from divsym.kernel.budget import ROUTE_BUDGET_SECONDS, RouteTimeout, time_budget
+from divsym.kernel.canonical import canonical_form
 from divsym.kernel.context import Context
 from divsym.kernel.derivation import Derivation, Relation, Step
 from divsym.kernel.rules import canonical_indices
+from divsym.kernel.trust import decide_equal, lemmas_used, unfold_lemma_nodes, untrusted
 
 __all__ = [
     "BACKSTOP_CLASSES",
     "BACKSTOP_POINTS",
+    "ROUTE_BUDGET_SECONDS",
     "DerivationReport",
     "Status",
     "StepReport",
@@ -43,6 +57,8 @@ __all__ = [
 #: Number of classes and of random points at which the backstop evaluates every step.
 BACKSTOP_CLASSES = 4
 BACKSTOP_POINTS = 3
+
+_T = TypeVar("_T")
 
 
 class Status(str, Enum):
@@ -57,13 +73,30 @@ class Status(str, Enum):
 _ORDER = list(Status)
 
 
+def _weakest(*statuses: Status) -> Status:
+    return max(statuses, key=_ORDER.index)
+
+
 @dataclass(frozen=True)
 class StepReport:
+    """How step ``index`` was checked: its status, the route, the backstop, and why."""
+
     index: int
     status: Status
     route: str
     backstop: str
     fixed_n: tuple[int, ...] = ()
+    #: One sentence: the route that proved it; or why no symbolic route did; or which check
+    #: said no, with the backstop's counterexample.
+    reason: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "index": self.index,
+            "status": self.status.value,
+            "route": self.route,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -76,6 +109,10 @@ class DerivationReport:
     seconds: float
     #: The size the proof is general in: the number of classes ``n``, or the data size ``N``.
     size: str = "n"
+    #: The lemmas (derivation ids) whose hand-set assumptions the steps' nodes rest on.
+    lemmas: tuple[str, ...] = ()
+    #: Why the derivation's status is weaker than its steps' (a lemma), else ``""``.
+    reason: str = ""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -83,7 +120,10 @@ class DerivationReport:
             "title": self.title,
             "status": self.status.value,
             "fixed_n": list(self.fixed_n),
-            "steps": len(self.steps),
+            "step_count": len(self.steps),
+            "steps": [step.as_json() for step in self.steps],
+            "lemmas": list(self.lemmas),
+            "reason": self.reason,
             "seconds": round(self.seconds, 3),
         }
 
@@ -114,40 +154,180 @@ def _zero_at_fixed_n(difference: Expr, relation: Relation, context: Context, cla
     return _decides(concrete, relation)
 
 
-def symbolic_route(
-    previous: Expr, step: Step, derivation: Derivation
-) -> tuple[Status, str, tuple[int, ...]]:
+@dataclass
+class _Attempts:
+    """Runs route-attempts under the budget; remembers what timed out and what ran unbounded."""
+
+    budget: float | None
+    timed_out: list[str] = field(default_factory=list)
+    unbounded: str = ""
+
+    def run(self, name: str, attempt: Callable[[], _T]) -> _T | None:
+        """``attempt()``, or None when it ran out of the budget."""
+        try:
+            with time_budget(self.budget) as budget:
+                if self.budget is not None and not budget.enforced:
+                    self.unbounded = budget.why_not
+                return attempt()
+        except RouteTimeout:
+            self.timed_out.append(name)
+            return None
+
+    def note(self, route: str) -> str:
+        """``route`` with a word on the budget when it could not be enforced."""
+        if self.unbounded:
+            return f"{route} (no time budget: {self.unbounded})"
+        return route
+
+    def timeouts(self) -> str:
+        if not self.timed_out:
+            return ""
+        return f"{', '.join(self.timed_out)} timed out (budget {self.budget:g} s each)"
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: Status
+    route: str
+    fixed: tuple[int, ...] = ()
+    reason: str = ""
+
+
+def _same(a: Expr, b: Expr, context: Context) -> str | None:
+    """How the kernel sees ``a = b`` for a rules route: structurally or by the canonical form."""
+    if canonical_indices(a, context) == canonical_indices(b, context):
+        return ""
+    if canonical_form(a - b, context) == 0:
+        return "canonical form"
+    return None
+
+
+def _rules_route(previous: Expr, step: Step, context: Context) -> tuple[str | None, str]:
+    """(the route text when the step's rules prove it, else None; why not)."""
+    produced = previous
+    for rule in step.rules:
+        produced = rule(produced, context)
+        if not isinstance(produced, Expr):
+            raise TypeError(
+                f"rule {rule.name!r} returned {type(produced).__name__}, not a SymPy Expr"
+            )
+    names = ", ".join(rule.name for rule in step.rules)
+    users = untrusted(step.rules)
+    if not users:
+        how = _same(produced, step.expr, context)
+        if how is None:
+            return None, f"the rules {names} do not reach the step"
+        return (f"rules: {names}; {how}" if how else f"rules: {names}"), ""
+    label = ("user rules " if len(users) > 1 else "user rule ") + ", ".join(r.name for r in users)
+    confirmed = decide_equal(previous, produced, context)
+    if confirmed is None:
+        return None, f"{label} not trusted and its rewrite not confirmed by the canonical form"
+    if _same(produced, step.expr, context) is None:
+        return None, f"{label} not trusted; its rewrite (confirmed) does not reach the step"
+    return f"proposed by {label}, decided by {confirmed}", ""
+
+
+def _route(previous: Expr, step: Step, derivation: Derivation, budget: float | None) -> _Outcome:
+    """The strongest symbolic route that proves the step, each attempt under ``budget``."""
     context = derivation.context
+    attempts = _Attempts(budget)
+    why: list[str] = []
     if step.rules and step.relation is Relation.EQ:
-        produced = apply_rules(previous, step.rules, context)
-        names = ", ".join(rule.name for rule in step.rules)
-        if canonical_indices(produced, context) == canonical_indices(step.expr, context):
-            return Status.PROVED, f"rules: {names}", ()
-        # The rules' result may differ from the written step by algebra the canonical form does.
-        if canonical_form(produced - step.expr, context) == 0:
-            return Status.PROVED, f"rules: {names}; canonical form", ()
-    if step.relation is not Relation.EQ and _decides(previous - step.expr, step.relation):
-        # Before the canonical form expands it away, e.g. a sum of squares with positive weights.
-        return Status.PROVED, "decided by SymPy", ()
-    difference = canonical_form(previous - step.expr, context)
-    if _decides(difference, step.relation):
-        return Status.PROVED, "canonical form", ()
-    proved_for = tuple(
-        m
-        for m in derivation.fixed_n
-        if _zero_at_fixed_n(previous - step.expr, step.relation, context, m)
+        result = attempts.run("rules", lambda: _rules_route(previous, step, context))
+        if result is not None:
+            route, not_proved = result
+            if route is not None:
+                return _Outcome(Status.PROVED, attempts.note(route), (), attempts.note(route))
+            why.append(not_proved)
+    difference = previous - step.expr
+    # Before the canonical form expands it away, e.g. a sum of squares with positive weights.
+    if step.relation is not Relation.EQ and attempts.run(
+        "decided by SymPy", lambda: _decides(difference, step.relation)
+    ):
+        return _Outcome(Status.PROVED, attempts.note("decided by SymPy"))
+    canonical = attempts.run(
+        "canonical form", lambda: _decides(canonical_form(difference, context), step.relation)
     )
-    if proved_for and proved_for == derivation.fixed_n:
-        return Status.PROVED_FIXED_N, f"fixed n = {_span(proved_for)}", proved_for
-    return Status.CHECKED_NUMERICALLY, "numeric backstop only", ()
+    if canonical:
+        route = attempts.note("canonical form")
+        if why:  # a user rule was not trusted, but the step holds all the same
+            route = f"{route}; {why[0]}"
+        return _Outcome(Status.PROVED, route)
+    if canonical is not None:
+        why.append("the canonical form does not decide the difference")
+    proved_for: list[int] = []
+    for m in derivation.fixed_n:
+        at_m = attempts.run(
+            f"fixed n = {m}",
+            lambda m=m: _zero_at_fixed_n(difference, step.relation, context, m),  # type: ignore[misc]
+        )
+        if not at_m:
+            if at_m is not None:
+                why.append(f"writing out the sums does not decide it at n = {m}")
+            break
+        proved_for.append(m)
+    if proved_for and tuple(proved_for) == derivation.fixed_n:
+        route = attempts.note(f"fixed n = {_span(tuple(proved_for))}")
+        return _Outcome(Status.PROVED_FIXED_N, route, tuple(proved_for))
+    timeouts = attempts.timeouts()
+    route = f"timed out: {timeouts}; numeric backstop only" if timeouts else "numeric backstop only"
+    reasons = ([timeouts] if timeouts else []) + why
+    return _Outcome(
+        Status.CHECKED_NUMERICALLY,
+        attempts.note(route),
+        (),
+        "no symbolic route proved it: " + "; ".join(reasons or ["no route applies"]),
+    )
+
+
+def symbolic_route(
+    previous: Expr,
+    step: Step,
+    derivation: Derivation,
+    *,
+    budget: float | None = ROUTE_BUDGET_SECONDS,
+) -> tuple[Status, str, tuple[int, ...]]:
+    """The strongest symbolic route for ``previous <relation> step.expr``: status, route, n."""
+    outcome = _route(previous, step, derivation, budget)
+    return outcome.status, outcome.route, outcome.fixed
 
 
 def _span(values: tuple[int, ...]) -> str:
     return ", ".join(str(v) for v in values)
 
 
+def _number(value: object) -> str:
+    if isinstance(value, Basic) and value.is_number:
+        return str(value.evalf(12))
+    return str(value)
+
+
+def _disagreement(backstop: BackstopResult) -> str:
+    """The backstop's finding in words, with its counterexample when it gives one."""
+    example = getattr(backstop, "counterexample", None)
+    if getattr(backstop, "evaluated", True) is False or "cannot evaluate" in backstop.detail:
+        return f"the numeric backstop cannot evaluate the step ({backstop.detail})"
+    if example is None:
+        return f"the numeric backstop disagrees: {backstop.detail}"
+    point = ", ".join(f"{name} = {_number(value)}" for name, value in getattr(example, "point", ()))
+    relation = getattr(example, "relation", None)
+    symbol = getattr(relation, "value", relation)
+    left, right = _number(getattr(example, "left", "?")), _number(getattr(example, "right", "?"))
+    classes = getattr(example, "classes", None)
+    where = f"n = {classes}" + (f", {point}" if point else "")
+    return (
+        f"the numeric backstop disagrees at {where}: the previous expression is {left} and "
+        f"this one {right}, and {left} {symbol} {right} is false"
+    )
+
+
 def _check_step(
-    index: int, previous: Expr, step: Step, derivation: Derivation, rng: random.Random
+    index: int,
+    previous: Expr,
+    step: Step,
+    derivation: Derivation,
+    rng: random.Random,
+    budget: float | None,
 ) -> StepReport:
     backstop = numeric_check(
         previous,
@@ -159,27 +339,120 @@ def _check_step(
         rng=rng,
     )
     if not backstop.ok:
-        return StepReport(index, Status.FAILED, "numeric backstop disagrees", backstop.detail)
+        return StepReport(
+            index,
+            Status.FAILED,
+            "numeric backstop disagrees",
+            backstop.detail,
+            reason=_disagreement(backstop),
+        )
     try:
-        status, route, fixed = symbolic_route(previous, step, derivation)
-    except Exception as error:  # SymPy may raise anything: report it, never crash
+        outcome = _route(previous, step, derivation, budget)
+    except Exception as error:  # SymPy, or a rule, may raise anything: report it, never crash
         route = f"symbolic route raised {type(error).__name__}: {error}"
-        return StepReport(index, Status.FAILED, route, backstop.detail)
-    return StepReport(index, status, route, backstop.detail, fixed)
+        return StepReport(index, Status.FAILED, route, backstop.detail, reason=route)
+    reason = outcome.reason or outcome.route
+    if outcome.status is Status.CHECKED_NUMERICALLY:
+        reason = f"{reason}; the numeric backstop agrees ({backstop.detail})"
+    return StepReport(index, outcome.status, outcome.route, backstop.detail, outcome.fixed, reason)
 
 
-def verify(derivation: Derivation, seed: int | None = None) -> DerivationReport:
-    """Check every step of ``derivation``; the derivation gets its weakest step's status."""
+def _check_arguments(
+    derivation: object, seed: object, lemmas: object, budget: object
+) -> Mapping[str, Status]:
+    if not isinstance(derivation, Derivation):
+        raise TypeError(f"derivation must be a Derivation, got {type(derivation).__name__}")
+    if seed is not None and type(seed) is not int:
+        raise TypeError(f"seed must be an int or None, got {seed!r}")
+    if budget is not None and (
+        isinstance(budget, bool) or not isinstance(budget, (int, float)) or not budget > 0
+    ):
+        raise ValueError(f"budget must be a positive number of seconds or None, got {budget!r}")
+    if lemmas is None:
+        return {}
+    if not isinstance(lemmas, Mapping):
+        raise TypeError(f"lemmas must be a mapping of lemma id to Status, got {lemmas!r}")
+    for key, value in lemmas.items():
+        if not isinstance(key, str) or not isinstance(value, Status):
+            raise TypeError(f"lemmas must map str to Status, got {key!r}: {value!r}")
+    return lemmas
+
+
+def _lemma_cap(used: tuple[str, ...], lemmas: Mapping[str, Status]) -> tuple[Status, str]:
+    """The best status the lemmas allow, and why (``""`` when they do not limit it)."""
+    cap, why = Status.PROVED, []
+    for lemma in used:
+        given = lemmas.get(lemma)
+        if given is None:
+            cap = _weakest(cap, Status.CHECKED_NUMERICALLY)
+            why.append(f"the status of lemma {lemma} was not given")
+        elif given is Status.PROVED_FIXED_N:
+            # Which n the lemma holds for is not known here: nothing general follows from it.
+            cap = _weakest(cap, Status.CHECKED_NUMERICALLY)
+            why.append(f"lemma {lemma} is proved only for fixed n")
+        elif given is not Status.PROVED:
+            cap = _weakest(cap, given)
+            why.append(f"lemma {lemma} is {given.value}")
+    return cap, "; ".join(why)
+
+
+def _routes_see(derivation: Derivation, used: tuple[str, ...]) -> tuple[Derivation, str]:
+    """The derivation the symbolic routes check: a lemma's own nodes unfolded in its proof.
+
+    A lemma derivation must not rest on the assumption it proves, so every node naming it is
+    replaced by its definition there; if one cannot be, the derivation is capped (the reason).
+    """
+    if derivation.id not in used:
+        return derivation, ""
+    steps = []
+    for step in derivation.steps:
+        unfolded = unfold_lemma_nodes(step.expr, derivation.id)
+        if unfolded is None:
+            return (
+                derivation,
+                f"it uses its own lemma {derivation.id} through a node without a definition",
+            )
+        steps.append(Step(unfolded, step.because, step.rules, step.relation))
+    return replace(derivation, steps=tuple(steps)), ""
+
+
+def verify(
+    derivation: Derivation,
+    seed: int | None = None,
+    *,
+    lemmas: Mapping[str, Status] | None = None,
+    budget: float | None = ROUTE_BUDGET_SECONDS,
+) -> DerivationReport:
+    """Check every step of ``derivation``; it gets its weakest step's status, capped by lemmas.
+
+    ``lemmas`` gives the status of each lemma derivation (by id); a lemma the derivation uses
+    whose status is not given caps it at ``checked-numerically``. ``budget`` is the time in
+    seconds of each symbolic route-attempt (None: unbounded).
+    """
+    given = _check_arguments(derivation, seed, lemmas, budget)
     started = time.perf_counter()
     if seed is None:
         seed = zlib.crc32(derivation.id.encode())
     rng = random.Random(seed)
+    used = lemmas_used(step.expr for step in derivation.steps)
+    seen, own_problem = _routes_see(derivation, used)
     reports = tuple(
-        _check_step(index, derivation.steps[index - 1].expr, step, derivation, rng)
-        for index, step in enumerate(derivation.steps)
+        _check_step(index, seen.steps[index - 1].expr, step, seen, rng, budget)
+        for index, step in enumerate(seen.steps)
         if index > 0
     )
-    status = max((r.status for r in reports), key=_ORDER.index)
+    external = tuple(lemma for lemma in used if lemma != derivation.id)
+    status = _weakest(*(r.status for r in reports))
+    cap, reason = _lemma_cap(external, given)
+    if own_problem:
+        cap, reason = (
+            _weakest(cap, Status.CHECKED_NUMERICALLY),
+            "; ".join(filter(None, (reason, own_problem))),
+        )
+    if _ORDER.index(cap) > _ORDER.index(status):
+        status = cap
+    else:
+        reason = ""
     fixed: tuple[int, ...] = ()
     if status is Status.PROVED_FIXED_N:
         fixed = tuple(sorted(set.intersection(*(set(r.fixed_n) for r in reports if r.fixed_n))))
@@ -191,8 +464,32 @@ def verify(derivation: Derivation, seed: int | None = None) -> DerivationReport:
         reports,
         time.perf_counter() - started,
         str(derivation.context.classes),
+        external,
+        f"capped at {status.value}: {reason}" if reason else "",
     )
 
 
-def verify_all(derivations: tuple[Derivation, ...]) -> tuple[DerivationReport, ...]:
-    return tuple(verify(d) for d in derivations)
+def verify_all(
+    derivations: tuple[Derivation, ...], *, budget: float | None = ROUTE_BUDGET_SECONDS
+) -> tuple[DerivationReport, ...]:
+    """Verify every derivation, lemma derivations first; reports in the order given.
+
+    A derivation whose id some node of the others names as its ``lemma`` is verified before
+    them (lemmas that use other lemmas after those), and its status is passed on.
+    """
+    uses = {d.id: set(lemmas_used(step.expr for step in d.steps)) - {d.id} for d in derivations}
+    wanted = set().union(*uses.values()) if uses else set()
+    pending = [d for d in derivations if d.id in wanted]
+    statuses: dict[str, Status] = {}
+    reports: dict[int, DerivationReport] = {}
+    while pending:
+        ready = [d for d in pending if not (uses[d.id] & {p.id for p in pending})] or pending[:1]
+        for d in ready:
+            report = verify(d, lemmas=statuses, budget=budget)
+            statuses[d.id] = report.status
+            reports[id(d)] = report
+            pending.remove(d)
+    return tuple(
+        reports[id(d)] if id(d) in reports else verify(d, lemmas=statuses, budget=budget)
+        for d in derivations
+    )

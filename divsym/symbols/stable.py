@@ -18,7 +18,7 @@ derivation stays readable and a test can map generated code back to the definiti
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from sympy import Expr, Function, Sum, exp, log
 
@@ -89,6 +89,9 @@ class XMinusLog1p(Function):
     """
 
     nargs = 1
+    #: The derivation behind the hand-set assumption ``x − log(1 + x) ≥ 0`` for ``x > −1``:
+    #: it is ``G(1 + x) ≥ 0`` of ``gibbs-lemma`` (``G(r) = r − 1 − log r`` at ``r = 1 + x > 0``).
+    lemma: ClassVar[str] = "gibbs-lemma"
 
     def _eval_rewrite_as_log(self, x: Expr, **kwargs: Any) -> Expr:
         return x - log(1 + x)  # type: ignore[no-any-return]
