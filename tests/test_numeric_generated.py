@@ -1,15 +1,42 @@
-"""Each public function is the lambdified form of the expression proved equal to its definition."""
+"""Each public function is generated from the expression proved equal to its definition."""
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sympy import Expr, Indexed, IndexedBase, Sum, Symbol, cancel, exp, expand_log, log, simplify
+from sympy import (
+    Expr,
+    Indexed,
+    IndexedBase,
+    Pow,
+    Rational,
+    Sum,
+    Symbol,
+    cancel,
+    exp,
+    expand_log,
+    log,
+    simplify,
+)
 
-from divsym.codegen.generate import REWRITES, array_expression
+from divsym.api import verify
+from divsym.codegen.forms import BASE, FORMS, LABEL, SPECS
+from divsym.codegen.generate import (
+    GENERATED_PATH,
+    REWRITES,
+    array_expression,
+    generate_module,
+    generate_source,
+    printed_expression,
+    write_module,
+)
+from divsym.codegen.printer import DivsymPrinter
 from divsym.identities.stable_forms import (
     jsd_stable_form,
     kl_nonnegative_terms,
@@ -19,10 +46,10 @@ from divsym.identities.stable_forms import (
 from divsym.kernel.canonical import canonical_form
 from divsym.kernel.context import Context
 from divsym.kernel.rules import canonical_indices
-from divsym.kernel.verify import Status, verify
-from divsym.numeric import functions
+from divsym.kernel.verify import Status
+from divsym.numeric import _generated
 from divsym.symbols import definitions
-from divsym.symbols.notation import c, i, j, n, p, q, z
+from divsym.symbols.notation import T, c, i, j, n, p, q
 from divsym.symbols.stable import (
     AtLabels,
     ClassMax,
@@ -35,32 +62,31 @@ from divsym.symbols.stable import (
 )
 
 Z, P, Q, LABELS = Symbol("z"), Symbol("p"), Symbol("q"), Symbol("labels")
-BASE, LABEL = functions.BASE, functions.LABEL
+AXIS = Symbol("axis", integer=True)
 
-# name: (generated function, derivation whose last line it runs, arrays, codegen options)
-CASES: dict[str, tuple[Callable[..., Any], Any, dict[IndexedBase, Symbol], dict[str, Any]]] = {
-    "softmax": (
-        functions._softmax,
-        softmax_stable_form,
-        {z: Z},
-        {"index": i, "shifts": {c: z}},
-    ),
-    "log_softmax": (
-        functions._log_softmax,
-        log_softmax_stable_form,
-        {z: Z},
-        {"index": i, "shifts": {c: z}},
-    ),
-    "kl_divergence": (functions._kl_divergence, kl_nonnegative_terms, {p: P, q: Q}, {}),
-    "js_divergence": (functions._js_divergence, jsd_stable_form, {p: P, q: Q}, {}),
+# name: the derivation whose last line the function runs (None: it runs the definition)
+DERIVATIONS: dict[str, Any] = {
+    "softmax": softmax_stable_form,
+    "log_softmax": log_softmax_stable_form,
+    "entropy": None,
+    "cross_entropy": None,
+    "nll": None,
+    "kl_divergence": kl_nonnegative_terms,
+    "js_divergence": jsd_stable_form,
+    "js_distance": jsd_stable_form,
 }
 
 
 def _restore(expr: Expr, arrays: dict[IndexedBase, Symbol]) -> Expr:
-    """Map the array nodes back: ClassSum → Sum over j, arrays → entries at i, ClassMax → c."""
+    """Map the array nodes back: ClassSum → Sum over j, arrays → entries at i, ClassMax → c,
+    AtLabels → the entry at the label y."""
     entries_j = {array: base[j] for base, array in arrays.items()}
     entries_i = {array: base[i] for base, array in arrays.items()}
     restored = expr.replace(lambda e: isinstance(e, ClassMax), lambda e: c)
+    restored = restored.replace(
+        lambda e: isinstance(e, AtLabels),
+        lambda e: next(b for b, a in arrays.items() if a == e.args[0])[LABEL],
+    )
     restored = restored.replace(
         lambda e: isinstance(e, (XLogY, RelEntr, ScaledXMinusLog1p, LogSumExp)),
         lambda e: e.rewrite(log),
@@ -72,42 +98,101 @@ def _restore(expr: Expr, arrays: dict[IndexedBase, Symbol]) -> Expr:
     return restored.xreplace(entries_i)  # type: ignore[no-any-return]
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_function_runs_the_last_line_of_a_proved_derivation(name: str) -> None:
-    generated, factory, arrays, options = CASES[name]
-    derivation = factory()
-    assert verify(derivation).status is Status.PROVED
-    form = functions.FORMS[name]
-    assert form.has(derivation.end)
-    source = inspect.getsource(generated)
-    assert generated.__name__ == "_lambdifygenerated"
-    assert "for " not in source  # NumPy reductions, no Python loop over classes
-    array_expr = array_expression(derivation.end, arrays, **options)
-    restored = _restore(array_expr, arrays)
-    proved = derivation.end.replace(lambda e: isinstance(e, XMinusLog1p), lambda e: e.rewrite(log))
-    # Both sides with each log argument as one fraction: log((p/2 + q/2)/p) = log((p + q)/(2p)).
-    one_fraction = {"restored": restored, "proved": proved}
-    for key, value in one_fraction.items():
-        one_fraction[key] = value.replace(
-            lambda e: isinstance(e, log), lambda e: log(cancel(e.args[0]))
-        )
-    difference = canonical_form(
-        one_fraction["restored"] - one_fraction["proved"], Context(distributions=(p, q))
+def _one_fraction(expr: Expr) -> Expr:
+    """Each log argument as one fraction: log((p/2 + q/2)/p) = log((p + q)/(2p)); the
+    stable nodes as logs; a square root squared away (both sides are ≥ 0)."""
+    expr = expr.replace(lambda e: isinstance(e, XMinusLog1p), lambda e: e.rewrite(log))
+    expr = expr.replace(lambda e: isinstance(e, log), lambda e: log(cancel(e.args[0])))
+    return expr**2 if isinstance(expr, Pow) and expr.exp == Rational(1, 2) else expr
+
+
+def _same(printed: Expr, proved: Expr) -> bool:
+    """Whether the restored printed expression equals the proved one, with no assumption on
+    the inputs (in particular not Σp = Σq = 1): an empty Context."""
+    difference = canonical_form(_one_fraction(printed) - _one_fraction(proved), Context())
+    return canonical_indices(difference, Context()) == 0  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_printed_expression_maps_back_to_the_proved_one(name: str) -> None:
+    spec, form = SPECS[name], FORMS[name]
+    factory = DERIVATIONS[name]
+    if factory is not None:
+        derivation = factory()
+        assert verify(derivation).status is Status.PROVED
+        assert form.has(derivation.end)
+    printed = printed_expression(name)
+    source = generate_source(name)
+    assert source.startswith(f"def {name}(xp, kernels, ")
+    assert "for " not in source  # array reductions, no Python loop over classes
+    assert _same(_restore(printed, spec.arrays), form), (name, printed, form)
+
+
+@pytest.mark.parametrize(
+    ("name", "wrong"),
+    [
+        ("kl_divergence", lambda f: f.xreplace({p: q, q: p})),  # arguments swapped
+        ("entropy", lambda f: -f),  # sign flipped
+        ("js_divergence", lambda f: 2 * f),  # the ½ dropped
+        ("softmax", lambda f: f.xreplace({T: 2 * T})),  # temperature doubled
+        ("nll", lambda f: f * log(BASE) / log(2)),  # wrong base
+    ],
+)
+def test_map_back_rejects_a_wrong_proved_expression(name: str, wrong: Any) -> None:
+    spec = SPECS[name]
+    restored = _restore(printed_expression(name), spec.arrays)
+    bad = wrong(FORMS[name])
+    assert bad != FORMS[name]
+    assert not _same(restored, bad), name
+
+
+def test_committed_module_is_the_generated_text() -> None:
+    assert GENERATED_PATH.read_text(encoding="utf-8") == generate_module(), (
+        "divsym/numeric/_generated.py is stale: run `divsym build`"
     )
-    assert canonical_indices(difference, Context()) == 0, (restored, derivation.end)
+    assert generate_module().startswith("# generated by divsym build; do not edit\n")
+
+
+def test_generated_text_does_not_depend_on_hash_seeds() -> None:
+    script = "from divsym.codegen import generate_module; print(generate_module(), end='')"
+    texts = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert texts == {generate_module()}
+
+
+def test_write_module_reports_whether_it_changed(tmp_path: Path) -> None:
+    target = tmp_path / "_generated.py"
+    assert write_module(target) is True
+    assert write_module(target) is False
+    target.write_text("stale", encoding="utf-8")
+    assert write_module(target) is True
+    assert target.read_text(encoding="utf-8") == generate_module()
 
 
 def test_softmax_source_shifts_before_dividing_by_t() -> None:
-    source = inspect.getsource(functions._softmax)
-    assert "numpy.exp((z - numpy.max(z, axis=axis, keepdims=True))/T)" in source
+    source = inspect.getsource(_generated.softmax)
+    assert "xp.exp((z - xp.max(z, axis=axis, keepdims=True))/T)" in source
 
 
 def test_kl_and_jsd_sources_pass_q_minus_p_to_the_kernel() -> None:
-    kl = inspect.getsource(functions._kl_divergence)
+    kl = inspect.getsource(_generated.kl_divergence)
     assert "kernel_x_minus_log1p(p, -p + q, q)" in kl
-    assert "log(" not in kl.replace("numpy.log(base)", "")
-    jsd = inspect.getsource(functions._js_divergence)
-    assert "log(" not in jsd.replace("numpy.log(base)", "")  # logs only inside the kernel
+    assert "log(" not in kl.replace("math.log(base)", "")
+    jsd = inspect.getsource(_generated.js_divergence)
+    assert "log(" not in jsd.replace("math.log(base)", "")  # logs only inside the kernel
+
+
+def test_printer_refuses_modules_other_than_xp() -> None:
+    with pytest.raises(ValueError, match=r"scipy\.special\.erf"):
+        DivsymPrinter()._module_format("scipy.special.erf")
 
 
 @pytest.mark.parametrize(
@@ -119,7 +204,7 @@ def test_kl_and_jsd_sources_pass_q_minus_p_to_the_kernel() -> None:
     ],
 )
 def test_reductions_without_a_stable_form_run_the_definition(name: str, definition: Expr) -> None:
-    assert functions.FORMS[name] == definition / log(BASE)
+    assert FORMS[name] == definition / log(BASE)
 
 
 def test_nll_reads_the_label_entry() -> None:

@@ -1,12 +1,22 @@
-"""``DivsymPrinter``: the SciPy printer of SymPy, taught divsym's array nodes.
+"""``DivsymPrinter``: SymPy's NumPy printer, retargeted at an array-API namespace ``xp``.
 
-Each node of :mod:`divsym.symbols.stable` is printed as one call: a NumPy reduction over the
-class axis or a kernel of :mod:`divsym.numeric.kernels`. Nothing edits generated source text.
+Generated code is written against two names that its caller passes in: ``xp``, an array
+namespace of the Python array API standard (NumPy itself, or one given by
+``array_api_compat``), and ``kernels``, an object with the kernels of the stable nodes of
+:mod:`divsym.symbols.stable` (NumPy's in :mod:`divsym.numeric.kernels`, the others in
+:mod:`divsym.numeric.xp_kernels`). Elementwise functions print as ``xp.exp``, ``xp.log``, …;
+reductions over the class axis as ``xp.sum``/``xp.max`` with ``keepdims=True``; each stable
+node as one kernel call. Functions of scalar arguments only (``log(base)``, ``sqrt(2)``)
+print as ``math`` calls, because array-API functions accept arrays only. Nothing edits
+generated source text.
 """
 
 from __future__ import annotations
 
-from sympy.printing.numpy import SciPyPrinter
+from typing import Any
+
+from sympy import Expr, Pow, Rational, exp, log
+from sympy.printing.numpy import NumPyPrinter
 
 from divsym.symbols.stable import (
     AtLabels,
@@ -18,48 +28,68 @@ from divsym.symbols.stable import (
     XLogY,
 )
 
-__all__ = ["DivsymPrinter"]
+__all__ = ["SCALARS", "DivsymPrinter"]
 
-_KERNELS = "divsym.numeric.kernels"
+#: Names of the generated functions' scalar (Python float) arguments.
+SCALARS = frozenset({"T", "base"})
 
 
-class DivsymPrinter(SciPyPrinter):
-    """NumPy/SciPy printer that knows divsym's array nodes."""
+class DivsymPrinter(NumPyPrinter):
+    """Array-API printer that knows divsym's array nodes."""
+
+    def _module_format(self, fqn: str, register: bool = True) -> str:
+        module, _, name = fqn.rpartition(".")
+        if module != "numpy":
+            raise ValueError(f"generated code may call xp and kernels only, not {fqn}")
+        return f"xp.{name}"
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        if isinstance(expr, Expr) and not isinstance(expr, Rational):
+            scalar = _scalar_function(expr)
+            if scalar is not None:
+                name, argument = scalar
+                return f"math.{name}({super()._print(argument, **kwargs)})"
+        return super()._print(expr, **kwargs)  # type: ignore[no-any-return]
 
     def _call(self, function: str, *args: object) -> str:
-        printed = ", ".join(self._print(a) for a in args)
-        return f"{self._module_format(function)}({printed})"
+        return f"{function}({', '.join(self._print(a) for a in args)})"
+
+    def _reduce(self, function: str, expr: Expr) -> str:
+        array, axis = expr.args
+        return f"xp.{function}({self._print(array)}, axis={self._print(axis)}, keepdims=True)"
 
     def _print_ClassSum(self, expr: ClassSum) -> str:
-        array, axis = expr.args
-        return (
-            f"{self._module_format('numpy.sum')}({self._print(array)}, "
-            f"axis={self._print(axis)}, keepdims=True)"
-        )
+        return self._reduce("sum", expr)
 
     def _print_ClassMax(self, expr: ClassMax) -> str:
-        array, axis = expr.args
-        return (
-            f"{self._module_format('numpy.max')}({self._print(array)}, "
-            f"axis={self._print(axis)}, keepdims=True)"
-        )
+        return self._reduce("max", expr)
 
     def _print_AtLabels(self, expr: AtLabels) -> str:
-        array, labels, axis = (self._print(a) for a in expr.args)
-        expand = self._module_format("numpy.expand_dims")
-        return (
-            f"{self._module_format('numpy.take_along_axis')}"
-            f"({array}, {expand}({labels}, {axis}), {axis})"
-        )
+        return self._call("kernels.kernel_at_labels", *expr.args)
 
     def _print_XLogY(self, expr: XLogY) -> str:
-        return self._call(f"{_KERNELS}.kernel_xlogy", *expr.args)
+        return self._call("kernels.kernel_xlogy", *expr.args)
 
     def _print_RelEntr(self, expr: RelEntr) -> str:
-        return self._call("scipy.special.rel_entr", *expr.args)
+        return self._call("kernels.kernel_rel_entr", *expr.args)
 
     def _print_LogSumExp(self, expr: LogSumExp) -> str:
-        return self._call(f"{_KERNELS}.kernel_logsumexp", *expr.args)
+        return self._call("kernels.kernel_logsumexp", *expr.args)
 
     def _print_ScaledXMinusLog1p(self, expr: ScaledXMinusLog1p) -> str:
-        return self._call(f"{_KERNELS}.kernel_x_minus_log1p", *expr.args)
+        return self._call("kernels.kernel_x_minus_log1p", *expr.args)
+
+
+def _scalar_function(expr: Expr) -> tuple[str, Expr] | None:
+    """``(math name, argument)`` if ``expr`` is log/exp/sqrt of numbers and scalars only."""
+    if isinstance(expr, log):
+        name, argument = "log", expr.args[0]
+    elif isinstance(expr, exp):
+        name, argument = "exp", expr.args[0]
+    elif isinstance(expr, Pow) and expr.exp == Rational(1, 2):
+        name, argument = "sqrt", expr.base
+    else:
+        return None
+    if all(s.name in SCALARS for s in argument.free_symbols):
+        return name, argument
+    return None

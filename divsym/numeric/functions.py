@@ -1,10 +1,11 @@
-"""The public array functions, each generated with ``lambdify`` from a proved form.
+"""The public array functions, each running a function generated from a proved form.
 
-No formula is written here. Each function is ``generate(expression)`` where the expression is
-either a definition of :mod:`divsym.symbols.definitions` or the last line of a derivation of
-:mod:`divsym.identities.stable_forms` (proved equal to the definition, status ``proved``),
-divided by ``log(base)`` for the base of the logarithm. The generated function runs over row
-blocks (:mod:`divsym.numeric.blocks`) after cheap per-block validation.
+No formula is written here. Each function runs the body that ``divsym build`` printed into
+:mod:`divsym.numeric._generated` from either a definition of :mod:`divsym.symbols.definitions`
+or the last line of a derivation of :mod:`divsym.identities.stable_forms` (proved equal to the
+definition, status ``proved``), divided by ``log(base)`` for the base of the logarithm (see
+``divsym.codegen.forms``). Importing this module imports no SymPy. The generated function runs
+over row blocks (:mod:`divsym.numeric.blocks`) after cheap per-block validation.
 
 Conventions: natural log unless ``base``; the classes lie along ``axis`` (default: the last),
 the other axes are kept and broadcast like NumPy; inputs are never renormalised; float32 in
@@ -14,20 +15,14 @@ gives float32 out; ``0·log 0 = 0``; ``D_KL(P ‖ Q) = +inf`` where ``q_i = 0 < 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sympy import Expr, Symbol, log, sqrt
 
-from divsym.codegen.generate import generate
-from divsym.identities.stable_forms import (
-    jsd_stable_form,
-    kl_nonnegative_terms,
-    log_softmax_stable_form,
-    softmax_stable_form,
-)
+from divsym.numeric import _generated
 from divsym.numeric.blocks import from_rows, run_rows, to_rows
 from divsym.numeric.validation import (
     as_float_array,
@@ -41,11 +36,9 @@ from divsym.numeric.validation import (
     positive_scalar,
     probabilities_ok,
 )
-from divsym.symbols import definitions
-from divsym.symbols.notation import T, c, i, p, q, z
+from divsym.numeric.xp_kernels import NUMPY_KERNELS
 
 __all__ = [
-    "FORMS",
     "cross_entropy",
     "entropy",
     "js_distance",
@@ -56,33 +49,21 @@ __all__ = [
     "softmax",
 ]
 
-_Z, _P, _Q, _LABELS = Symbol("z"), Symbol("p"), Symbol("q"), Symbol("labels")
-#: The base of the logarithm, an argument of every generated reduction.
-BASE = Symbol("base", positive=True)
-#: The label of a data point in the NLL definition.
-LABEL = Symbol("y", integer=True, nonnegative=True)
 
-#: The expression each public function is lambdified from (before the array rewrites).
-FORMS: dict[str, Expr] = {
-    "softmax": softmax_stable_form().end,
-    "log_softmax": log_softmax_stable_form().end,
-    "entropy": definitions.entropy(p) / log(BASE),
-    "cross_entropy": definitions.cross_entropy(p, q) / log(BASE),
-    "nll": definitions.nll(q, LABEL) / log(BASE),
-    "kl_divergence": kl_nonnegative_terms().end / log(BASE),
-    "js_divergence": jsd_stable_form().end / log(BASE),
-    # Unevaluated, so that SymPy does not split sqrt(x/2) into sqrt(2)·sqrt(x)/2 (one rounding).
-    "js_distance": sqrt(jsd_stable_form().end / log(BASE), evaluate=False),
-}
+def _numpy(name: str) -> Callable[..., Any]:
+    """The generated function ``name`` bound to NumPy and its kernels: ``f(*arrays, *extra,
+    axis)``, what :func:`~divsym.numeric.blocks.run_rows` calls on each block."""
+    return partial(_generated.FUNCTIONS[name], np, NUMPY_KERNELS)
 
-_softmax = generate(FORMS["softmax"], {z: _Z}, [T], index=i, shifts={c: z})
-_log_softmax = generate(FORMS["log_softmax"], {z: _Z}, [T], index=i, shifts={c: z})
-_entropy = generate(FORMS["entropy"], {p: _P}, [BASE])
-_cross_entropy = generate(FORMS["cross_entropy"], {p: _P, q: _Q}, [BASE])
-_nll = generate(FORMS["nll"], {q: _Q}, [_LABELS, BASE], labels={LABEL: _LABELS})
-_kl_divergence = generate(FORMS["kl_divergence"], {p: _P, q: _Q}, [BASE])
-_js_divergence = generate(FORMS["js_divergence"], {p: _P, q: _Q}, [BASE])
-_js_distance = generate(FORMS["js_distance"], {p: _P, q: _Q}, [BASE])
+
+_softmax = _numpy("softmax")
+_log_softmax = _numpy("log_softmax")
+_entropy = _numpy("entropy")
+_cross_entropy = _numpy("cross_entropy")
+_nll = _numpy("nll")
+_kl_divergence = _numpy("kl_divergence")
+_js_divergence = _numpy("js_divergence")
+_js_distance = _numpy("js_distance")
 
 
 def _logits(function: Any, z: ArrayLike, T: float, axis: int) -> NDArray[np.floating[Any]]:

@@ -1,0 +1,120 @@
+"""The kernels of the stable nodes, as objects that generated code calls as ``kernels.*``.
+
+:data:`NUMPY_KERNELS` serves NumPy arrays: the fast kernels of :mod:`divsym.numeric.kernels`
+(unchanged) plus the label lookup. :class:`XpKernels` serves every other namespace of the
+Python array API standard (array-api-strict, PyTorch, Dask, JAX, CuPy through
+``array_api_compat``) with the same conventions and the same accuracy strategy, written only
+with standard functions, so that they run on the array's own device and keep autograd: every
+branch that a ``where`` discards is made finite first (a NaN in a discarded branch would still
+poison a gradient).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from divsym.numeric import kernels
+
+__all__ = ["NUMPY_KERNELS", "SERIES_THRESHOLD", "NumpyKernels", "XpKernels"]
+
+#: Below this ``|x|``, ``x − log(1 + x)`` is evaluated by its artanh series (as in NumPy's).
+SERIES_THRESHOLD = 0.2
+
+# x − log(1 + x) = 2u²/(1 − u) − 2u³ Σ_k u^(2k)/(2k + 3), u = x/(2 + x) (see kernels.py).
+_ARTANH_TAIL = tuple(1.0 / (2 * k + 3) for k in range(9))
+
+#: What a namespace must have for the accurate kernels; without one of them: a TypeError.
+REQUIRED = ("log1p", "where", "exp", "log", "sum", "max", "argmax", "arange", "reshape", "abs")
+
+
+class NumpyKernels:
+    """NumPy's kernels (:mod:`divsym.numeric.kernels`) and the entry at each label."""
+
+    kernel_xlogy = staticmethod(kernels.kernel_xlogy)
+    kernel_logsumexp = staticmethod(kernels.kernel_logsumexp)
+    kernel_x_minus_log1p = staticmethod(kernels.kernel_x_minus_log1p)
+
+    @staticmethod
+    def kernel_at_labels(q: Any, labels: Any, axis: int) -> Any:
+        """``q`` at each row's label, the class axis kept with length 1."""
+        return np.take_along_axis(q, np.expand_dims(labels, axis), axis)
+
+
+NUMPY_KERNELS = NumpyKernels()
+
+
+class XpKernels:
+    """The kernels written against the array namespace ``xp``."""
+
+    def __init__(self, xp: Any) -> None:
+        missing = [name for name in REQUIRED if not hasattr(xp, name)]
+        if missing:
+            raise TypeError(
+                f"the array namespace {getattr(xp, '__name__', xp)!r} lacks {', '.join(missing)}, "
+                "which the accurate kernels need (no naive fallback is used)"
+            )
+        self.xp = xp
+
+    def _classes(self, x: Any, axis: int) -> Any:
+        """``0..n−1`` shaped to broadcast along ``axis`` of ``x``, on ``x``'s device."""
+        xp = self.xp
+        shape = [1] * x.ndim
+        shape[axis] = x.shape[axis]
+        return xp.reshape(xp.arange(x.shape[axis], device=_device(x)), tuple(shape))
+
+    def kernel_xlogy(self, x: Any, y: Any) -> Any:
+        """``x·log y`` with ``0·log y = 0`` wherever ``x = 0`` (``y = 0`` included)."""
+        xp = self.xp
+        zero = x == 0
+        safe = xp.where(zero, xp.ones_like(y), y)
+        return xp.where(zero, xp.zeros_like(safe), x * xp.log(safe))
+
+    def kernel_logsumexp(self, x: Any, axis: int) -> Any:
+        """``log Σ_j exp(x_j)`` over ``axis`` (kept): ``m + log1p(Σ_{j≠k} exp(x_j − m))``
+        with ``x_k = m`` the largest entry, as NumPy's kernel. ``−inf`` entries give 0 terms.
+        """
+        xp = self.xp
+        m = xp.max(x, axis=axis, keepdims=True)
+        k = xp.argmax(x, axis=axis, keepdims=True)
+        others = self._classes(x, axis) != k
+        e = xp.exp(xp.where(others, x - m, xp.zeros_like(x)))
+        rest = xp.sum(xp.where(others, e, xp.zeros_like(e)), axis=axis, keepdims=True)
+        return m + xp.log1p(rest)
+
+    def _series(self, x: Any) -> Any:
+        u = x / (2.0 + x)
+        u2 = u * u
+        tail = u2 * _ARTANH_TAIL[-1] + _ARTANH_TAIL[-2]
+        for coefficient in reversed(_ARTANH_TAIL[:-2]):
+            tail = tail * u2 + coefficient
+        return 2.0 * u2 / (1.0 - u) - 2.0 * u * u2 * tail
+
+    def kernel_x_minus_log1p(self, w: Any, v: Any, u: Any) -> Any:
+        """``w·(x − log(1 + x))`` with ``x = v/w``, ``1 + x = u/w``; ``v`` where ``w = 0``.
+
+        ``x − log(u/w)`` for ``|x| ≥ 0.2`` and the artanh series below, as NumPy's kernel;
+        ``u = 0 < w`` gives ``+inf``. Computed in the inputs' dtype.
+        """
+        xp = self.xp
+        empty = w == 0
+        safe_w = xp.where(empty, xp.ones_like(w), w)
+        x = v / safe_w
+        small = xp.abs(x) < SERIES_THRESHOLD
+        series = self._series(xp.where(small, x, xp.zeros_like(x)))
+        ratio = xp.where(small, xp.ones_like(x), u / safe_w)
+        f = xp.where(small, series, x - xp.log(ratio))
+        return xp.where(empty, v, f * safe_w)
+
+    def kernel_at_labels(self, q: Any, labels: Any, axis: int) -> Any:
+        """``q`` at each row's label (a masked sum: every namespace has ``where`` and ``sum``)."""
+        xp = self.xp
+        chosen = self._classes(q, axis) == xp.expand_dims(labels, axis=axis)
+        return xp.sum(xp.where(chosen, q, xp.zeros_like(q)), axis=axis, keepdims=True)
+
+
+def _device(x: Any) -> Any:
+    from array_api_compat import device
+
+    return device(x)
