@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import doctest
 import re
+import shlex
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -36,3 +39,30 @@ def test_quick_start_is_two_commands_and_ci_runs_the_test_command() -> None:
     ]
     # CI runs the README's two commands, in order, as its last steps.
     assert ci_commands[-2:] == commands
+
+
+def test_readme_calculator_lines_print_what_their_comments_say(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from divsym.cli.main import main
+
+    text = README.read_text(encoding="utf-8")
+    checked = 0
+    for line in re.findall(r"^divsym [^#\n]*#[^\n]*$", text, flags=re.M):
+        command, comment = (part.strip() for part in line.split("#", 1))
+        numbers = comment.split()
+        if not numbers or not all(re.fullmatch(r"-?\d+\.\d+(e-?\d+)?", x) for x in numbers):
+            continue  # a comment in words, not an output
+        assert main(shlex.split(command)[1:]) == 0, command
+        assert capsys.readouterr().out.split() == numbers, command
+        checked += 1
+    assert checked >= 2
+
+
+def test_readme_write_your_own_section_shows_a_proof_and_a_rejected_variant() -> None:
+    section = README.read_text(encoding="utf-8").split("## Write your own derivation", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    assert "'proved'" in section
+    assert "'failed'" in section
+    assert "DERIVATIONS" in section
+    assert "derivations()" in section
