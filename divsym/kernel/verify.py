@@ -180,9 +180,10 @@ class _Attempts:
         return route
 
     def timeouts(self) -> str:
+        """``"canonical form, fixed n = 2 (budget 2 s each)"``: what ran out of its budget."""
         if not self.timed_out:
             return ""
-        return f"{', '.join(self.timed_out)} timed out (budget {self.budget:g} s each)"
+        return f"{', '.join(self.timed_out)} (budget {self.budget:g} s each)"
 
 
 @dataclass(frozen=True)
@@ -271,7 +272,7 @@ def _route(previous: Expr, step: Step, derivation: Derivation, budget: float | N
         return _Outcome(Status.PROVED_FIXED_N, route, tuple(proved_for))
     timeouts = attempts.timeouts()
     route = f"timed out: {timeouts}; numeric backstop only" if timeouts else "numeric backstop only"
-    reasons = ([timeouts] if timeouts else []) + why
+    reasons = ([f"timed out: {timeouts}"] if timeouts else []) + why
     return _Outcome(
         Status.CHECKED_NUMERICALLY,
         attempts.note(route),
