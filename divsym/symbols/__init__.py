@@ -27,27 +27,15 @@ nothing until a symbol is asked for. The symbolic softmax is ``SoftmaxProbabilit
 ``definitions.softmax``); ``divsym.softmax`` is the array function. Normalisation
 (``Σ p_i = 1``) is not an assumption SymPy can carry: state it in the derivation's
 ``Context(distributions=(p,))``.
+
+The names' types are declared in ``__init__.pyi`` beside this file: importing the modules here,
+even only for the type checker, would draw import cycles through this package.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from divsym.symbols import definitions
-    from divsym.symbols.conditional import theta
-    from divsym.symbols.gibbs import GibbsTerm
-    from divsym.symbols.information import Expectation, Information, Log2
-    from divsym.symbols.notation import T, c, i, j, k, n, p, q, v, z
-    from divsym.symbols.quantities import (
-        CrossEntropy,
-        Entropy,
-        JSDivergence,
-        KLDivergence,
-        NamedQuantity,
-    )
-    from divsym.symbols.softmax import SoftmaxProbability
+from typing import Any
 
 __all__ = [
     "D_KL",
