@@ -7,8 +7,8 @@ rejected: a checker that cannot fail proves nothing.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
-from dataclasses import fields
 
 import pytest
 from sympy import Add, Expr, KroneckerDelta, Mul, Rational, Sum, exp, latex, log
@@ -18,24 +18,42 @@ from divsym.identities.distillation import (
     distillation_gradient,
     distillation_gradient_softmax_teacher,
     distillation_temperature_squared,
+    distillation_zero_mean_logits,
     hard_label_gradient,
     jsd_entropy_form,
     label,
 )
 from divsym.identities.lecture import SECTIONS
+from divsym.kernel.backstop import numeric_check
 from divsym.kernel.context import Context
-from divsym.kernel.derivation import Derivation
+from divsym.kernel.derivation import Derivation, Relation
+from divsym.kernel.limit_rules import u
 from divsym.kernel.verify import Status, verify
 from divsym.symbols.distillation import TeacherProbability
 from divsym.symbols.notation import T, i, j, k, n, p, q, v, z
 from divsym.symbols.quantities import Entropy
 from divsym.symbols.softmax import SoftmaxProbability
 
-#: The backstop samples a free class index such as ``k`` in ``p[k]`` only once the Context
-#: can declare class indices (``Context.indices``); before that ``p[k]`` cannot be evaluated.
+
+def _backstop_samples_free_indices() -> bool:
+    """Whether the numeric backstop can evaluate ``p[k]`` for a free class index ``k``."""
+    result = numeric_check(
+        p[k],
+        p[k],
+        Relation.EQ,
+        Context(distributions=(p,), labels=(k,)),
+        classes=3,
+        points=1,
+        rng=random.Random(0),
+    )
+    return result.ok
+
+
+#: The backstop samples a free class index such as ``k`` in ``p[k]`` only once it can sample
+#: class indices (``Context.indices``, the backstop's side); before that the steps fail there.
 _NEEDS_INDICES = pytest.mark.skipif(
-    "indices" not in {f.name for f in fields(Context)},
-    reason="the backstop cannot evaluate p[k] for a free class index k yet (Context.indices)",
+    not _backstop_samples_free_indices(),
+    reason="the backstop cannot evaluate p[k] for a free class index k yet",
 )
 
 #: id → (factory, the route of each step: "rules" when the step's own rules reproduce it,
@@ -51,6 +69,10 @@ EXPECTED: dict[str, tuple[Callable[[], Derivation], tuple[str, ...]]] = {
     ),
     "distillation-temperature-squared": (distillation_temperature_squared, ("rules", "canonical")),
     "jsd-entropy-form": (jsd_entropy_form, ("rules", "canonical", "canonical", "canonical")),
+    "distillation-zero-mean-logits": (
+        distillation_zero_mean_logits,
+        ("rules", "canonical", "rules", "rules", "rules", "rules", "canonical"),
+    ),
     "hard-label-gradient": (
         hard_label_gradient,
         ("rules", "rules", "rules", "rules", "canonical"),
@@ -104,6 +126,7 @@ def test_registered_distillation_derivations_are_in_the_distillation_section() -
     assert registered["distillation-gradient-softmax-teacher"] == "distillation"
     assert registered["jsd-entropy-form"] == "distillation"
     assert registered["hard-label-gradient"] == "distillation"
+    assert registered["distillation-zero-mean-logits"] == "distillation"
 
 
 def test_remarks_say_which_line_is_the_papers_equation() -> None:
@@ -276,3 +299,32 @@ def test_hard_label_gradient_with_the_wrong_class_surviving_is_failed() -> None:
     wrong = right.xreplace({z[k]: z[label]})
     assert wrong != right
     _failed(derivation.with_step(4, wrong), 4)
+
+
+# --- wrong variants of the high-temperature limit -----------------------------------------
+
+
+def _zero_mean_wrong(scale: Expr, sign: int) -> Expr:
+    z_sum, v_sum = Sum(z[j], (j, 1, n)), Sum(v[j], (j, 1, n))
+    return sign * (z[k] - v[k] - (z_sum - v_sum) / n) * scale
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        _zero_mean_wrong(1 / n, -1),  # sign flipped: (v_k − z_k)/n
+        _zero_mean_wrong(1 / n**2, 1),  # 1/n² for 1/n
+        (z[k] - v[k]) / n,  # the means dropped although the logits are not zero-mean
+    ],
+)
+def test_wrong_high_temperature_limit_is_failed(wrong: Expr) -> None:
+    derivation = distillation_zero_mean_logits()
+    _failed(derivation.with_step(len(derivation.steps) - 1, wrong), len(derivation.steps) - 1)
+
+
+def test_high_temperature_limit_of_t_instead_of_t_squared_is_failed() -> None:
+    derivation = distillation_zero_mean_logits()
+    # T ∂C/∂z_k = q_k − p_k → 0, not (z_k − v_k − …)/n: drop the 1/u of T² ∂C/∂z_k.
+    right = derivation.steps[1].expr
+    wrong = right.func(right.args[0] * u, *right.args[1:])
+    _failed(derivation.with_step(1, wrong), 1)

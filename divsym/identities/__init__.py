@@ -7,6 +7,7 @@ from collections.abc import Callable
 from divsym.identities.cross_entropy_kl import cross_entropy_decomposition
 from divsym.identities.distillation import (
     distillation_gradient_softmax_teacher,
+    distillation_zero_mean_logits,
     hard_label_gradient,
     jsd_entropy_form,
 )
@@ -67,6 +68,7 @@ FACTORIES: tuple[Callable[[], Derivation], ...] = (
     distillation_gradient_softmax_teacher,
     jsd_entropy_form,
     hard_label_gradient,
+    distillation_zero_mean_logits,
 )
 
 _SECTION_ORDER = {section.id: position for position, section in enumerate(SECTIONS)}

@@ -13,11 +13,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sympy import Add, Derivative, Expr, KroneckerDelta, Mul, Rational, Sum, Symbol, exp, log
+from sympy import (
+    Add,
+    Derivative,
+    Expr,
+    IndexedBase,
+    KroneckerDelta,
+    Mul,
+    Rational,
+    Sum,
+    Symbol,
+    exp,
+    log,
+    oo,
+)
 
-from divsym.kernel.calculus_rules import collapse_kronecker_sums, differentiate
+from divsym.kernel.calculus_rules import collapse_kronecker_sums, differentiate, sum_of_constant
 from divsym.kernel.context import Context
 from divsym.kernel.derivation import Derivation, Step
+from divsym.kernel.gradient_rules import limit_of_difference_quotients
+from divsym.kernel.limit_rules import CommutativeLimit as Limit
+from divsym.kernel.limit_rules import evaluate_limits, reciprocal_temperature, u
 from divsym.kernel.rules import (
     Rule,
     canonical_indices,
@@ -38,6 +54,7 @@ __all__ = [
     "distillation_gradient",
     "distillation_gradient_softmax_teacher",
     "distillation_temperature_squared",
+    "distillation_zero_mean_logits",
     "hard_label_gradient",
     "jsd_entropy_form",
     "label",
@@ -363,5 +380,96 @@ def hard_label_gradient() -> Derivation:
             "The paper's hard-target term: the cross-entropy with the correct labels, computed"
             " at temperature 1. Its gradient q_k − δ_ky is eq. (2) at T = 1 with the one-hot"
             " target p_k = δ_ky. The derivation is ours; the paper does not write it out.",
+        ),
+    )
+
+
+def _difference_quotients(logits: IndexedBase, dummy: Symbol) -> Expr:
+    """``Σ_dummy (exp(w_k u) − exp(w_dummy u))/u`` for the logits ``w``."""
+    return Sum((exp(logits[k] * u) - exp(logits[dummy] * u)) / u, (dummy, 1, n))
+
+
+def distillation_zero_mean_logits() -> Derivation:
+    """``lim_{T→∞} T² ∂C/∂z_k = ((z_k − z̄) − (v_k − v̄))/n``: the paper's eq. (4) times ``T²``."""
+    z_norm = Sum(exp(z[j] * u), (j, 1, n))
+    v_norm = Sum(exp(v[_l] * u), (_l, 1, n))
+    dz, dv = _difference_quotients(z, j), _difference_quotients(v, _l)
+
+    def at_zero(e: Expr) -> Limit:
+        return Limit(e, u, 0, "+")
+
+    def sum_of_limits(logits: IndexedBase, dummy: Symbol) -> Expr:
+        quotient = at_zero((exp(logits[k] * u) - exp(logits[dummy] * u)) / u)
+        return Sum(quotient, (dummy, 1, n)) / (
+            n * Sum(at_zero(exp(logits[dummy] * u)), (dummy, 1, n))
+        )
+
+    z_sum, v_sum = Sum(z[j], (j, 1, n)), Sum(v[_l], (_l, 1, n))
+    return Derivation(
+        id="distillation-zero-mean-logits",
+        title="At high temperature T^2 dC/dz_k tends to (z_k - v_k)/n for zero-mean logits",
+        section="distillation",
+        context=_context(normalised=False),
+        steps=(
+            Step(
+                Limit(Mul(T, Add(_q(k), -TeacherProbability(v, T, k)), evaluate=False), T, oo),
+                "T² ∂C/∂z_k = T (q_k − p_k) (distillation-gradient-softmax-teacher times T², as"
+                " in distillation-temperature-squared) as the temperature grows",
+            ),
+            Step(
+                at_zero((exp(z[k] * u) / z_norm - exp(v[k] * u) / v_norm) / u),
+                "eq. (1) for q_k and p_k; substitute u = 1/T: T → ∞ is u → 0⁺",
+                rules=(unfold_definitions, reciprocal_temperature),
+            ),
+            Step(
+                at_zero(dz / (Sum(1, (j, 1, n)) * z_norm) - dv / (Sum(1, (_l, 1, n)) * v_norm)),
+                "subtract and add 1/n = Σ_j exp(z_j u) / (n Σ_j exp(z_j u)):"
+                " q_k − 1/n = Σ_j (exp(z_k u) − exp(z_j u)) / (n Σ_j exp(z_j u)), the same for"
+                " p_k, and the two 1/n cancel (n written as Σ_j 1)",
+            ),
+            Step(
+                at_zero(dz / (n * z_norm) - dv / (n * v_norm)),
+                "a Sum of n ones is n",
+                rules=(sum_of_constant,),
+            ),
+            Step(
+                sum_of_limits(z, j) - sum_of_limits(v, _l),
+                "limits of a difference, a quotient and of Sums of n terms (n does not depend on"
+                " u): each difference quotient has a finite limit, the denominators' limits are"
+                " n² ≠ 0",
+                rules=(limit_of_difference_quotients,),
+            ),
+            Step(
+                Sum(z[k] - z[j], (j, 1, n)) / (n * Sum(1, (j, 1, n)))
+                - Sum(v[k] - v[_l], (_l, 1, n)) / (n * Sum(1, (_l, 1, n))),
+                "(exp(a u) − exp(b u))/u → a − b and exp(w u) → 1 as u → 0⁺: the paper's"
+                " e^x ≈ 1 + x",
+                rules=(evaluate_limits,),
+            ),
+            Step(
+                (n * z[k] - z_sum) / n**2 - (n * v[k] - v_sum) / n**2,
+                "split the Sums; Σ_j z_k = n z_k and Σ_j 1 = n",
+                rules=(expand_summands, split_sums, pull_constants, sum_of_constant),
+            ),
+            Step(
+                Mul(
+                    Add(z[k] - v[k], -Mul(Add(z_sum, -v_sum), 1 / n, evaluate=False)),
+                    1 / n,
+                    evaluate=False,
+                ),
+                "collect: (z_k − v_k − (Σ_j z_j − Σ_j v_j)/n)/n, which is (z_k − v_k)/n for"
+                " zero-mean logits Σ_j z_j = Σ_j v_j = 0",
+            ),
+        ),
+        remarks=(
+            "The paper's eq. (4): with zero-mean logits, ∂C/∂z_k ≈ (z_k − v_k)/(N T²) at high"
+            " temperature (N = n classes). What is proved here is its exact form as a limit"
+            " for any logits: T² ∂C/∂z_k → ((z_k − z̄) − (v_k − v̄))/n with the means"
+            " z̄ = Σ_j z_j/n and v̄ = Σ_j v_j/n; the last line's (z_k − v_k)/n for zero-mean"
+            " logits is the paper's statement, and the reason the soft loss is multiplied by"
+            " T². The derivation is ours; the paper's eq. (3), the expansion e^x ≈ 1 + x, is"
+            " the limit of line (5).",
+            "The zero means are not a fact divsym can state in a Context, so the last line keeps"
+            " the means; setting them to 0 is substitution, not a proof step.",
         ),
     )
