@@ -1,37 +1,109 @@
 """The numeric primitives that the printer maps the stable nodes to.
 
-Each kernel evaluates one node of :mod:`divsym.symbols.stable` on arrays, with that node's
-conventions, using NumPy's vectorised ``log``/``log1p``/``exp`` (SIMD loops, several times
-faster than the scalar loops behind ``scipy.special.xlogy``/``rel_entr``). They hold no formula
-of the lecture: the formulas are the generated expressions that call them.
+Each kernel evaluates one node of :mod:`divsym.symbols.stable` on NumPy arrays, with that
+node's conventions, using NumPy's vectorised ``log``/``exp`` (SIMD loops, several times faster
+than the scalar loops behind ``scipy.special.xlogy``/``rel_entr``). They hold no formula of the
+lecture: the formulas are the generated expressions that call them.
+
+Inputs of less than float32 precision (float16) are computed in a wider type: a sum of float16
+terms rounded at every step loses the answer.
+
+The kernel of ``w·(x − log(1 + x))`` (the terms of KL and Jensen–Shannon) takes its scratch
+buffers from the :func:`workspace` that :func:`divsym.numeric.blocks.run_rows` opens once per
+call, so that no block allocates and frees block-sized temporaries of its own.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from divsym.numeric.series import (
+    SERIES_THRESHOLD,
+    scaled_x_minus_log1p_series,
+    series_terms,
+    series_threshold,
+)
+
 __all__ = [
     "SERIES_THRESHOLD",
+    "Workspace",
+    "kernel_at_labels",
     "kernel_logsumexp",
     "kernel_x_minus_log1p",
     "kernel_xlogy",
+    "workspace",
 ]
 
-#: Below this ``|x|`` the kernel of ``x − log(1 + x)`` uses its series. Above it, ``x − log(u/w)``
-#: loses at most ``u/f(x)`` relative (``u`` the unit roundoff, ``f(±0.2) ≥ 0.0177``): ≤ 6.3e-15.
-SERIES_THRESHOLD = 0.2
+Array = NDArray[Any]
+Float64 = NDArray[np.float64]
 
-# x − log(1 + x) = 2u²/(1 − u) − 2u³ Σ_k u^(2k)/(2k + 3) with u = x/(2 + x), because
-# log(1 + x) = 2 artanh(u) and x = 2u/(1 − u). For |x| < 0.2, |u| < 0.112 and the first
-# omitted term (k = 9) is below 1e-18 relative.
-_ARTANH_TAIL = tuple(1.0 / (2 * k + 3) for k in range(9))
+_TINY = float(np.finfo(np.float64).tiny)
+_HUGE = float(np.finfo(np.float64).max)
+#: Scratch arrays of the ``x − log(1 + x)`` kernel: three casts, ``a``, ``a²``, Horner, ratio.
+_SLOTS = 7
+#: Below this many entries a kernel call allocates its own scratch (NumPy caches small arrays).
+_SMALL = 1024
+
+
+class Workspace:
+    """Scratch buffers for the kernels during one call, allocated once and reused per block."""
+
+    def __init__(self, elements: int) -> None:
+        if elements < 1:
+            raise ValueError(f"elements must be a positive int, got {elements!r}")
+        self.elements = elements
+        self._floats = np.empty((_SLOTS, elements), dtype=np.float64)
+        self._mask = np.empty(elements, dtype=np.bool_)
+
+    def floats(self, size: int, shape: tuple[int, ...]) -> list[Float64]:
+        """The float64 slots, each viewed as ``shape`` (``size`` entries); fresh if too small."""
+        if size > self.elements:
+            return [np.empty(shape, dtype=np.float64) for _ in range(_SLOTS)]
+        return [slot[:size].reshape(shape) for slot in self._floats]
+
+    def mask(self, size: int, shape: tuple[int, ...]) -> NDArray[np.bool_]:
+        """A boolean buffer viewed as ``shape``; fresh if too small."""
+        if size > self.elements:
+            return np.empty(shape, dtype=np.bool_)
+        return self._mask[:size].reshape(shape)
+
+
+_CURRENT: contextvars.ContextVar[Workspace | None] = contextvars.ContextVar(
+    "divsym_kernel_workspace", default=None
+)
+
+
+@contextlib.contextmanager
+def workspace(elements: int) -> Iterator[Workspace]:
+    """Make the kernels called inside use scratch buffers of ``elements`` entries each."""
+    space = Workspace(elements)
+    token = _CURRENT.set(space)
+    try:
+        yield space
+    finally:
+        _CURRENT.reset(token)
+
+
+def _wide(x: Array) -> Array:
+    """``x`` itself, or as float32 when it is a float type narrower than float32."""
+    x = np.asarray(x)
+    if x.dtype.kind == "f" and x.dtype.itemsize < 4:
+        return x.astype(np.float32)
+    return x
 
 
 def kernel_xlogy(x: NDArray[Any], y: NDArray[Any]) -> NDArray[Any]:
-    """``x·log y`` with ``0·log y = 0`` wherever ``x = 0`` (``y = 0`` included)."""
+    """``x·log y`` with ``0·log y = 0`` wherever ``x = 0`` (``y = 0`` included).
+
+    float16 inputs give float32, so that the sum over the classes is not rounded to float16.
+    """
+    x, y = _wide(x), _wide(y)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.log(y)
         out = np.multiply(x, out, out=out if out.shape == np.shape(x) else None)
@@ -45,45 +117,133 @@ def kernel_logsumexp(x: NDArray[Any], axis: int) -> NDArray[Any]:
 
     With ``m = x_k`` the largest entry, ``log Σ exp(x_j) = m + log1p(Σ_{j≠k} exp(x_j − m))``:
     no overflow, and full relative precision when the largest term dominates (``log`` of a sum
-    rounded to 1 would return 0 there).
+    rounded to 1 would return 0 there). Entries of ``−inf`` (masked logits) weigh 0; a row
+    with a finite entry never gives NaN. float16 is summed and returned in float32.
     """
+    x = _wide(x)
     k = np.argmax(x, axis=axis, keepdims=True)
     m = np.take_along_axis(x, k, axis)
     with np.errstate(invalid="ignore", over="ignore"):
-        e = np.exp(x - m) if np.any(m) else np.exp(x)
+        if np.all(np.isfinite(m)):
+            e = np.exp(x - m) if np.any(m) else np.exp(x)
+        else:  # a row whose largest entry is ±inf: shift the finite rows only
+            e = np.exp(x - np.where(np.isfinite(m), m, 0))
         np.put_along_axis(e, k, 0, axis)
         return m + np.log1p(np.sum(e, axis=axis, keepdims=True))  # type: ignore[no-any-return]
 
 
-def _series(x: NDArray[np.float64]) -> NDArray[np.float64]:
-    u = x / (2.0 + x)
-    u2 = u * u
-    tail = np.full_like(u, _ARTANH_TAIL[-1])
-    for coefficient in reversed(_ARTANH_TAIL[:-1]):
-        tail *= u2
-        tail += coefficient
-    return 2.0 * u2 / (1.0 - u) - 2.0 * u * u2 * tail  # type: ignore[no-any-return]
+def kernel_at_labels(q: NDArray[Any], labels: NDArray[Any], axis: int) -> NDArray[Any]:
+    """``q`` at each row's label along ``axis`` (kept, length 1); labels are 0-based."""
+    return np.take_along_axis(q, np.expand_dims(labels, axis), axis)  # type: ignore[no-any-return]
+
+
+def _direct(w: Float64, v: Float64, u: Float64, out: Float64, ratio: Float64) -> None:
+    """``out = v − w·log(u/w)`` (``= w·(x − log(1 + x))``): accurate where ``|x|`` is not small.
+
+    The ratio ``u/w`` is used only where it is a normal float; elsewhere (``w`` or ``u``
+    subnormal, zero, or far apart) ``log u − log w``, whose rounding is then small next to the
+    result, and ``v`` where ``w = 0`` (``0·log 0 = 0``). No ``inf − inf``: no NaN.
+    """
+    np.divide(u, w, out=ratio)
+    if ratio.size and ratio.min() >= _TINY and ratio.max() <= _HUGE:
+        np.log(ratio, out=ratio)
+    else:
+        ratio[...] = _guarded_log_ratio(w, u, ratio)
+    np.multiply(ratio, w, out=ratio)
+    np.subtract(v, ratio, out=out)
+    if ratio.size and not np.all(w):
+        np.copyto(out, v, where=w == 0)
+
+
+def _guarded_log_ratio(w: Float64, u: Float64, ratio: Float64) -> Float64:
+    normal = (ratio >= _TINY) & (ratio <= _HUGE)
+    logs = np.log(ratio)
+    logs[~normal] = np.log(u[~normal]) - np.log(w[~normal])
+    return logs  # type: ignore[no-any-return]
+
+
+def _as_float64(arrays: tuple[Array, ...], slots: list[Float64]) -> list[Float64]:
+    """Each array as float64 of the common shape: itself if it is one, else cast into a slot."""
+    shape = slots[0].shape
+    out = []
+    for array, slot in zip(arrays, slots, strict=False):
+        if array.dtype == np.float64 and array.shape == shape:
+            out.append(array)
+        else:
+            np.copyto(slot, array, casting="unsafe")
+            out.append(slot)
+    return out
 
 
 def kernel_x_minus_log1p(w: NDArray[Any], v: NDArray[Any], u: NDArray[Any]) -> NDArray[np.float64]:
     """``w·(x − log(1 + x))`` with ``x = v/w``, ``1 + x = u/w``; ``v`` where ``w = 0``; float64.
 
-    For ``|x| ≥ 0.2``: ``x − log(u/w)`` — the log of the ratio, not of ``1 + x``, whose rounding
-    would lose ``u`` when ``u ≪ w``; for ``|x| < 0.2``, where ``x − log(1 + x)`` cancels: the
-    series above. Both accurate to a few units in the last place of float64; ``u = 0`` gives
-    ``+inf``.
+    With ``a = v/(w + u) = x/(2 + x)``, ``log(1 + x) = 2 artanh a`` and ``v − 2wa = a·v``, so
+
+        ``w·(x − log(1 + x)) = a·(v − 2w Σ_{k≥1} a^(2k)/(2k + 1))``,
+
+    a sum of one sign with no cancellation when ``|a|`` is small: the series (its length from
+    the block's largest ``|a|``, see :mod:`divsym.numeric.series`) is used where
+    ``|a| < series_threshold(dtype)``, and ``v − w·log(u/w)`` (no ``x``, which overflows when
+    ``w`` is subnormal) elsewhere. Each block takes one of three routes: all series, all
+    direct, or the majority route on every entry plus the other one on the few remaining
+    entries. ``u = 0 < w`` gives ``+inf``. Accurate to a few units in the last place of float64
+    (float32 and float16 inputs: of their own precision, computed in float64).
     """
-    w64 = np.asarray(w, dtype=np.float64)
-    v64 = np.asarray(v, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        x = v64 / w64
-        f = np.divide(u, w64, dtype=np.float64)
-        np.log(f, out=f)
-        np.subtract(x, f, out=f)
-        small = np.abs(x) < SERIES_THRESHOLD
-        if small.any():
-            f[small] = _series(x[small])
-        np.multiply(f, w64, out=f)
-    if not np.all(w64):
-        np.copyto(f, v64, where=w64 == 0)
-    return f  # type: ignore[no-any-return]
+    w_in, v_in, u_in = np.asarray(w), np.asarray(v), np.asarray(u)
+    shape = np.broadcast_shapes(w_in.shape, v_in.shape, u_in.shape)
+    size = int(np.prod(shape))
+    dtype = np.result_type(w_in.dtype, v_in.dtype, u_in.dtype)
+    space = _CURRENT.get()
+    if space is None or size < _SMALL:
+        slots = [np.empty(shape, dtype=np.float64) for _ in range(_SLOTS)]
+        mask = np.empty(shape, dtype=np.bool_)
+    else:
+        slots = space.floats(size, shape)
+        mask = space.mask(size, shape)
+    out: Float64 = np.empty(shape, dtype=np.float64)
+    if size == 0:
+        return out
+    w64, v64, u64 = _as_float64((w_in, v_in, u_in), slots[:3])
+    a, y, h, ratio = slots[3:]
+    threshold = series_threshold(dtype)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        np.add(w64, u64, out=a)
+        np.divide(v64, a, out=a)
+        largest = max(-float(a.min()), float(a.max()))  # NaN (w = u = 0) fails the test below
+        if largest < threshold:
+            scaled_x_minus_log1p_series(a, v64, w64, series_terms(largest, dtype), out, y, h)
+            return out
+        np.abs(a, out=y)
+        np.less(y, threshold, out=mask)
+        count = int(np.count_nonzero(mask))
+        if count == 0:
+            _direct(w64, v64, u64, out, ratio)
+            return out
+        terms = series_terms(threshold, dtype)
+        if 2 * count >= size:
+            scaled_x_minus_log1p_series(a, v64, w64, terms, out, y, h)
+            np.logical_not(mask, out=mask)
+            _patch(mask, (w64, v64, u64, a), out)
+            return out
+        _direct(w64, v64, u64, out, ratio)
+        _patch(mask, (w64, v64, u64, a), out, terms)
+    return out
+
+
+def _patch(
+    mask: NDArray[np.bool_],
+    arrays: tuple[Float64, Float64, Float64, Float64],
+    out: Float64,
+    terms: int = 0,
+) -> None:
+    """Recompute ``out`` where ``mask``: directly (``terms = 0``) or by the series."""
+    index = np.flatnonzero(mask)
+    w, v, u, a = (np.take(x.reshape(-1), index) for x in arrays)
+    part = np.empty(index.size, dtype=np.float64)
+    scratch = [np.empty(index.size, dtype=np.float64) for _ in range(2)]
+    if terms:
+        scaled_x_minus_log1p_series(a, v, w, terms, part, *scratch)
+    else:
+        _direct(w, v, u, part, scratch[0])
+    out.reshape(-1)[index] = part

@@ -1,0 +1,294 @@
+"""The numeric kernels against 50-digit mpmath values, route by route, and at their edges.
+
+``kernel_x_minus_log1p(w, v, u)`` is ``v − w·log(u/w)``; the references below evaluate exactly
+that at 50 digits from the float inputs as given (``mpmath``, ``dps = 50``), so that a test
+measures the kernel's own error and nothing of how its inputs were made.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mpmath
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from divsym.numeric import kernels
+from divsym.numeric.kernels import (
+    kernel_logsumexp,
+    kernel_x_minus_log1p,
+    kernel_xlogy,
+    workspace,
+)
+from divsym.numeric.series import (
+    MAX_TERMS,
+    SERIES_THRESHOLD,
+    TOLERANCE,
+    scaled_x_minus_log1p_series,
+    series_terms,
+    series_threshold,
+    truncation_bound,
+)
+
+Array = NDArray[Any]
+RNG_SEED = 20261129
+F64 = np.dtype(np.float64)
+F32 = np.dtype(np.float32)
+
+
+def _exact(w: float, v: float, u: float) -> Any:
+    """``v − w·log(u/w)`` at 50 digits; ``v`` where ``w = 0``, ``+inf`` where ``u = 0 < w``."""
+    with mpmath.workdps(50):
+        W, V, U = mpmath.mpf(w), mpmath.mpf(v), mpmath.mpf(u)
+        if W == 0:
+            return V
+        if U == 0:
+            return mpmath.inf
+        return V - W * mpmath.log(U / W)
+
+
+def _max_error(got: Array, w: Array, v: Array, u: Array) -> float:
+    """Largest relative error, less two subnormal ulps (a subnormal result is rounded to them)."""
+    slack = 2 * 5e-324
+    worst = 0.0
+    with mpmath.workdps(50):
+        for g, ww, vv, uu in zip(got.ravel(), w.ravel(), v.ravel(), u.ravel(), strict=True):
+            e = _exact(float(ww), float(vv), float(uu))
+            if mpmath.isinf(e):
+                worst = max(worst, 0.0 if g == e else float("inf"))
+            elif e == 0:
+                worst = max(worst, abs(float(g)))
+            else:
+                miss = max(0, abs(mpmath.mpf(float(g)) - e) - slack)
+                worst = max(worst, float(miss / abs(e)))
+    return worst
+
+
+def _pair(n: int, spread: float, dtype: Any = np.float64) -> tuple[Array, Array, Array]:
+    """``w`` in [0.01, 1.01), ``u = w·exp(spread·N(0, 1))``, ``v = u − w`` (in ``dtype``).
+
+    ``spread = inf`` instead makes ``|log(u/w)|`` uniform in [0.3, 3]: no entry near ``u = w``.
+    """
+    rng = np.random.default_rng(RNG_SEED)
+    w = (rng.random(n) + 0.01).astype(dtype)
+    if spread == np.inf:
+        logs = rng.choice([-1.0, 1.0], n) * rng.uniform(0.3, 3.0, n)
+    else:
+        logs = spread * rng.standard_normal(n)
+    u = (w * np.exp(logs)).astype(dtype)
+    return w, u - w, u
+
+
+# ---------------------------------------------------------------- the series and its bound
+
+
+@pytest.mark.parametrize("a", [1e-8, 1e-4, 0.003, 0.02, 0.05, -0.05, 0.0999, -0.0999])
+def test_truncation_bound_holds_at_50_digits(a: float) -> None:
+    # computed with mpmath, dps = 120 (the errors reach 1e-70 of terms of size 1e-8)
+    with mpmath.workdps(120):
+        A = mpmath.mpf(a)
+        exact = 2 * A / (1 - A) - 2 * mpmath.atanh(A)  # x − log(1 + x), x = 2a/(1 − a), w = 1
+        for terms in range(1, MAX_TERMS + 1):
+            cut = 2 * A / (1 - A) - 2 * sum(
+                A ** (2 * k + 1) / (2 * k + 1) for k in range(terms + 1)
+            )
+            relative = float(abs(cut - exact) / exact)
+            assert relative <= truncation_bound(a, terms), (a, terms, relative)
+            if relative > 1e-100:  # resolved at this precision: the bound is not vacuous
+                assert truncation_bound(a, terms) <= 10 * relative, (a, terms)
+
+
+def test_series_length_follows_the_largest_a() -> None:
+    terms = [series_terms(a, F64) for a in (0.0, 1e-8, 1e-4, 0.01, 0.05, 0.0999)]
+    assert terms == sorted(terms)
+    assert terms[0] == 1
+    assert terms[-1] == MAX_TERMS
+    assert series_terms(0.02, F64) <= 5  # the ε = 0.01 distillation case needs few terms
+    for a in (1e-6, 1e-3, 0.02, 0.0999):
+        k = series_terms(a, F64)
+        assert truncation_bound(a, k) <= TOLERANCE[8]
+        if k > 1:
+            assert truncation_bound(a, k - 1) > TOLERANCE[8]  # the fewest terms
+    assert series_terms(series_threshold(F32), F32) == 1
+    assert truncation_bound(series_threshold(F32), 1) <= TOLERANCE[4]
+
+
+def test_series_rejects_wrong_arguments() -> None:
+    with pytest.raises(ValueError, match=r"largest must be \|a\| in \[0, 1\), got 1.5"):
+        series_terms(1.5, F64)
+    with pytest.raises(ValueError, match="largest must be"):
+        series_terms(float("nan"), F64)
+    a = np.zeros(3)
+    with pytest.raises(ValueError, match=r"terms must be in 1\.\.8, got 0"):
+        scaled_x_minus_log1p_series(a, a, a, 0, a.copy(), a.copy(), a.copy())
+    with pytest.raises(ValueError, match="elements must be a positive int, got 0"):
+        kernels.Workspace(0)
+
+
+def test_too_few_terms_would_be_caught() -> None:
+    """The accuracy tests below can fail: one term short of the rule misses 1e-15."""
+    w, v, u = _pair(400, 0.15)
+    a = v / (w + u)
+    keep = np.abs(a) < SERIES_THRESHOLD
+    w, v, u, a = w[keep], v[keep], u[keep], a[keep]
+    out, y, h = (np.empty_like(a) for _ in range(3))
+    scaled_x_minus_log1p_series(a, v, w, MAX_TERMS, out, y, h)
+    assert _max_error(out, w, v, u) < 1e-15
+    scaled_x_minus_log1p_series(a, v, w, MAX_TERMS - 3, out, y, h)
+    assert _max_error(out, w, v, u) > 1e-15
+
+
+# ---------------------------------------------------------------- each route of the kernel
+
+
+@pytest.mark.parametrize(
+    ("spread", "route"),
+    [
+        (1e-9, "series"),
+        (1e-4, "series"),
+        (0.02, "series"),
+        (0.1, "mostly series, direct on the rest"),
+        (0.5, "mostly direct, series on the rest"),
+        (np.inf, "direct"),
+    ],
+)
+@pytest.mark.parametrize("in_workspace", [False, True])
+def test_every_route_keeps_float64_precision(spread: float, route: str, in_workspace: bool) -> None:
+    w, v, u = _pair(3000, spread)
+    a = np.abs(v / (w + u))
+    small = float(np.mean(a < SERIES_THRESHOLD))
+    expected_share = {"series": 1.0, "direct": 0.0}.get(route)
+    if expected_share is not None:
+        assert small == expected_share, f"the input does not take the {route} route"
+    else:
+        assert (small > 0.5) == route.startswith("mostly series")
+        assert 0 < small < 1
+    if in_workspace:
+        with workspace(w.size):
+            got = kernel_x_minus_log1p(w, v, u)
+    else:
+        got = kernel_x_minus_log1p(w, v, u)
+    assert got.dtype == np.float64
+    # ≤ ~ε₆₄/f(x) where the direct form is used (|a| ≥ 0.1: f ≥ 0.0189), a few ulps elsewhere
+    bound = 8e-15 if small < 1 else 1e-15
+    error = _max_error(got, w, v, u)
+    assert error <= bound, f"{route}: {error}"
+
+
+@pytest.mark.parametrize("spread", [1e-9, 1e-3, 0.01, 0.1, 1.0])
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_float32_and_float16_inputs_keep_their_precision(spread: float, dtype: Any) -> None:
+    w, v, u = _pair(2000, spread, dtype)
+    got = kernel_x_minus_log1p(w, v, u)
+    assert got.dtype == np.float64
+    error = _max_error(got, w.astype(np.float64), v.astype(np.float64), u.astype(np.float64))
+    assert error <= 1e-9, error  # far inside float32's 6e-8 (computed in float64)
+
+
+def test_workspace_buffers_are_reused_and_results_are_fresh() -> None:
+    w, v, u = _pair(5000, 0.3)
+    alone = kernel_x_minus_log1p(w, v, u)
+    with workspace(w.size) as space:
+        first = kernel_x_minus_log1p(w, v, u)
+        second = kernel_x_minus_log1p(w[::-1], v[::-1], u[::-1])
+        slot = space.floats(w.size, w.shape)[3]
+        assert np.shares_memory(slot, space.floats(w.size, w.shape)[3])
+    np.testing.assert_array_equal(first, alone)  # not overwritten by the second call
+    np.testing.assert_array_equal(second, alone[::-1])
+    assert not np.shares_memory(first, second)
+
+
+# ---------------------------------------------------------------- edges: zeros, subnormals
+
+SUBNORMAL = 4.2e-322  # softmax([0, −740])[1], computed with mpmath, dps = 50: 4.2e-322 rounded
+
+
+@pytest.mark.parametrize(
+    ("w", "u"),
+    [
+        (SUBNORMAL, 0.25),  # u/w overflows: x − log(u/w) was inf − inf = NaN
+        (0.25, SUBNORMAL),  # u/w subnormal: its log has only a few bits
+        (SUBNORMAL, 3 * SUBNORMAL),  # both subnormal, a normal ratio
+        (5e-324, 1.0),  # the smallest subnormal against 1
+        (1.0, 5e-324),
+        (1e-300, 1.0),  # a huge but finite ratio
+        (0.0, 0.5),  # w = 0: the term is v (0·log 0 = 0)
+        (0.0, 0.0),  # w = u = 0: 0, not 0/0
+        (0.5, 0.0),  # u = 0 < w: +inf
+    ],
+)
+@pytest.mark.parametrize("size", [1, 3000])
+def test_no_nan_at_zeros_subnormals_and_huge_ratios(w: float, u: float, size: int) -> None:
+    # With 3000 entries the edge sits among ordinary close entries (the mixed routes).
+    rng = np.random.default_rng(RNG_SEED)
+    ws = 0.5 + 0.1 * rng.random(size)
+    us = ws * np.exp(0.3 * rng.standard_normal(size))
+    ws[size // 2], us[size // 2] = w, u
+    vs = us - ws
+    got = kernel_x_minus_log1p(ws, vs, us)
+    assert not np.isnan(got).any(), got[size // 2]
+    assert _max_error(got, ws, vs, us) <= 8e-15
+
+
+def test_the_previous_direct_form_fails_on_a_subnormal_w() -> None:
+    """``w·(x − log(u/w))`` with ``x = v/w`` is ``inf − inf`` there: the test above can fail."""
+    w, u = np.array([SUBNORMAL]), np.array([0.25])
+    with np.errstate(all="ignore"):
+        old = w * (u / w - 1 - np.log(u / w))
+    assert np.isnan(old).all()
+
+
+def test_xlogy_follows_zero_log_zero_and_widens_float16() -> None:
+    x = np.array([0.0, 0.5, 0.25], dtype=np.float16)
+    y = np.array([0.0, 0.5, 0.0], dtype=np.float16)
+    got = kernel_xlogy(x, y)
+    assert got.dtype == np.float32
+    assert got[0] == 0
+    assert np.isneginf(got[2])
+    assert got[1] == pytest.approx(0.5 * np.log(0.5), rel=1e-7)
+
+
+# ---------------------------------------------------------------- logsumexp with masked logits
+
+
+def _logsumexp_reference(row: Array) -> Any:
+    with mpmath.workdps(50):
+        return mpmath.log(mpmath.fsum(mpmath.exp(mpmath.mpf(float(t))) for t in row))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_logsumexp_of_partially_masked_rows_is_finite(dtype: Any) -> None:
+    inf = np.inf
+    x = np.array(
+        [[0.0, -inf, -1.0, -inf], [-inf, -inf, 3.0, -inf], [-inf, 2.0, 2.0, -30.0]], dtype=dtype
+    )
+    got = kernel_logsumexp(x, -1)
+    assert got.shape == (3, 1)
+    assert got.dtype == (np.float32 if dtype == np.float16 else dtype)
+    assert not np.isnan(got).any(), got
+    rtol = {np.float64: 1e-15, np.float32: 3e-7, np.float16: 3e-7}[dtype]  # 2.5 ulps
+    for k, row in enumerate(x):
+        expected = _logsumexp_reference(row)  # computed with mpmath, dps = 50
+        assert abs(float(got[k, 0]) - float(expected)) <= rtol * abs(float(expected)) + 1e-300
+    # log-probabilities of the masked entries are −inf, probabilities 0, never NaN
+    logp = x - got
+    assert np.isneginf(logp[x == -inf]).all()
+    assert np.all(np.exp(logp[x == -inf]) == 0)
+
+
+def test_logsumexp_of_an_all_masked_row_is_minus_inf_not_nan() -> None:
+    # Validation rejects such a row before it reaches the kernel; the kernel still says −inf.
+    got = kernel_logsumexp(np.array([[-np.inf, -np.inf], [0.0, 0.0]]), -1)
+    assert np.isneginf(got[0, 0])
+    assert got[1, 0] == pytest.approx(np.log(2.0), rel=1e-15)
+
+
+def test_float16_sums_in_float32() -> None:
+    """70 000 terms of 1 overflow a float16 sum (max 65504); the kernel's float32 sum does not."""
+    x = np.zeros((1, 70_000), dtype=np.float16)
+    got = kernel_logsumexp(x, -1)
+    assert got.dtype == np.float32
+    assert float(got[0, 0]) == pytest.approx(np.log(70_000.0), rel=3e-7)
+    with np.errstate(over="ignore"):
+        assert np.isinf(np.exp(x).sum(axis=-1, dtype=np.float16))  # what float16 would give
