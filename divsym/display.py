@@ -37,6 +37,9 @@ def _explanations(report: Any) -> list[str]:
         for step in report.steps
         if step.status is not Status.PROVED
     ]
+    capped = getattr(report, "reason", "")
+    if isinstance(capped, str) and capped:  # a lemma limits the derivation, not a step
+        lines.append(f"- the derivation: {markdown_text(capped)}")
     return ["", "**Why not proved:**", "", *lines] if lines else []
 
 

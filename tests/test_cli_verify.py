@@ -82,6 +82,21 @@ def test_a_derivation_that_uses_a_lemma_is_proved_when_verified_alone(
     assert entry["status"] == "proved"
 
 
+def test_a_derivation_capped_by_a_missing_lemma_says_so_under_its_row(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from divsym.identities.gibbs import gibbs_inequality
+
+    # The lecture table runs the kernel alone: without gibbs-lemma in the run, its status is
+    # not known, so gibbs-inequality is capped even though each of its steps is proved.
+    monkeypatch.setattr(cli, "all_derivations", lambda: (gibbs_inequality(),))
+    assert main(["verify"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "checked-numerically" in lines[1]
+    assert lines[2].startswith("    ")
+    assert "gibbs-lemma" in lines[2]
+
+
 def test_an_unknown_id_is_one_line_with_close_matches_and_exit_2() -> None:
     result = _run("verify", "--id", "gibs-lemma")
     assert result.returncode == 2

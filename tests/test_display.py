@@ -123,3 +123,15 @@ def test_importing_divsym_outside_a_shell_registers_nothing() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False False"
+
+
+def test_a_derivation_capped_by_a_lemma_shows_why(shell: Any) -> None:
+    from divsym.identities.gibbs import gibbs_inequality
+
+    report = kernel_verify(gibbs_inequality())  # the lemma's status not given: capped
+    text = display.derivation_markdown(gibbs_inequality(), report)
+    assert "**Why not proved:**" in text
+    assert "- the derivation: " in text
+    assert "gibbs-lemma" in text
+    # divsym.verify supplies the lemma's status: proved, nothing to explain.
+    assert "Why not proved" not in _markdown(shell, divsym.verify(gibbs_inequality()))

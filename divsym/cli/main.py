@@ -3,8 +3,8 @@
 ``divsym verify`` verifies the lecture's derivations (``--id ID ...`` only those), or those a
 user's module declares (``divsym verify MODULE_OR_FILE``; see :mod:`divsym.cli.loading`), and
 prints a table — under each derivation that is not proved, the reason of its first step with
-that status. Errors in the command line print one line on stderr and exit 2; a failed
-derivation makes ``verify`` and ``build`` exit 1. No traceback reaches the user.
+that status (or why a lemma caps it). Errors in the command line print one line on stderr and
+exit 2; a failed derivation makes ``verify`` and ``build`` exit 1. No traceback reaches the user.
 """
 
 from __future__ import annotations
@@ -102,6 +102,8 @@ def _table(reports: Sequence[DerivationReport], seconds: float) -> str:
             step = first_unproved(r)
             if step is not None:
                 lines.append(f"    step {step.index}: {step_reason(step)}")
+            elif getattr(r, "reason", ""):  # every step proved, the status capped by a lemma
+                lines.append(f"    {r.reason}")
     lines.append(f"{len(reports)} derivations in {seconds:.2f} s")
     return "\n".join(lines)
 
