@@ -73,18 +73,19 @@ def _is_binder(e: Basic) -> bool:
 def _fresh(e: Basic) -> Basic:
     """Every bound index of a Sum or Product replaced by a new, assumption-free Dummy.
 
-    Fresh names cannot be captured by anything; a later limit's bounds may mention an earlier
-    index (``Σ_{i=1}^{n} Σ_{j=1}^{i}``) and are renamed with it.
+    Fresh names cannot be captured by anything. SymPy's first limit is the innermost one, so
+    the bounds of a limit may mention the indices of the limits after it
+    (``Sum(f, (i, 1, j), (j, 1, n))`` is ``Σ_{j=1}^{n} Σ_{i=1}^{j} f``) and are renamed with them.
     """
     if not e.args:
         return e
     if _is_binder(e):
         mapping: dict[Basic, Basic] = {}
-        limits = []
-        for var, low, high in e.limits:
+        limits: list[tuple[Basic, Basic, Basic]] = []
+        for var, low, high in reversed(e.limits):  # outermost first
             low, high = _fresh(low.xreplace(mapping)), _fresh(high.xreplace(mapping))
             mapping[var] = Dummy()
-            limits.append((mapping[var], low, high))
+            limits.insert(0, (mapping[var], low, high))
         return e.func(_fresh(e.function.xreplace(mapping)), *limits)
     return e.func(*(_fresh(a) for a in e.args))
 
@@ -128,12 +129,13 @@ class _Renamer:
                 return e
             return e.func(*args)
         mapping: dict[Basic, Basic] = {}
-        limits = []
-        for offset, (var, low, high) in enumerate(e.limits):
-            low = self.rename(_substitute(low, mapping), depth)
-            high = self.rename(_substitute(high, mapping), depth)
+        limits: list[tuple[Basic, Basic, Basic]] = []
+        # The last limit is the outermost: its index is in scope in the earlier limits' bounds.
+        for offset, (var, low, high) in enumerate(reversed(e.limits)):
+            low = self.rename(_substitute(low, mapping), depth + offset)
+            high = self.rename(_substitute(high, mapping), depth + offset)
             mapping[var] = new = bound_dummy(self.slot(depth + offset), low, high)
-            limits.append((new, low, high))
+            limits.insert(0, (new, low, high))
             if isinstance(var, Symbol) and not isinstance(var, Dummy):
                 self.origins.setdefault(new, set()).add(var)
         function = self.rename(_substitute(e.function, mapping), depth + len(limits))
