@@ -44,7 +44,7 @@ from divsym.kernel.context import Context
 from divsym.kernel.discrete_rules import DISCRETE_RULES, collapse_indicator_sum, log_of_product
 from divsym.kernel.index_ranges import known_le, rename_bound_indices, restore_names
 from divsym.kernel.limit_rules import CommutativeLimit, finite_limit, limit_through_sum
-from divsym.kernel.optimisation import argopt_drop_constant, argopt_log, argopt_negate
+from divsym.kernel.optimisation import ArgMax, argopt_drop_constant, argopt_log, argopt_negate
 from divsym.kernel.rules import (
     RULES,
     Rule,
@@ -422,3 +422,16 @@ def test_rule_modules_stay_small() -> None:
 def test_a_rule_rejects_an_argument_that_is_not_an_expression() -> None:
     with pytest.raises(TypeError, match="expr"):
         split_sums("Sum(p[i], (i, 1, n))", NO_FACTS)  # type: ignore[arg-type]
+
+
+# --- argmax/argmin: a term is constant only when θ does not occur in it ----------------------
+
+
+def test_argopt_drop_constant_keeps_a_step_in_theta() -> None:
+    # ∂/∂θ of the step is 0 (SymPy says so), but the step moves the maximiser: without it the
+    # maximum is 0 at θ = 0; with it the objective is 5 - θ²/10 > 4.5 just above θ = 2 (by hand).
+    theta = Symbol("theta", real=True)
+    step = Piecewise((5, theta > 2), (0, True))
+    objective = ArgMax(step - theta**2 / 10, theta)
+    assert step.diff(theta) == 0
+    assert argopt_drop_constant(objective, NO_FACTS) == objective
