@@ -7,6 +7,8 @@ measures the kernel's own error and nothing of how its inputs were made.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import mpmath
@@ -292,3 +294,61 @@ def test_float16_sums_in_float32() -> None:
     assert float(got[0, 0]) == pytest.approx(np.log(70_000.0), rel=3e-7)
     with np.errstate(over="ignore"):
         assert np.isinf(np.exp(x).sum(axis=-1, dtype=np.float16))  # what float16 would give
+
+
+# ---------------------------------------------------------------- memory: no faults per block
+
+
+_FIRST_CALL = """
+import resource, sys
+import numpy as np
+from divsym.numeric import kernels
+from divsym.numeric.blocks import run_rows
+
+def jsd_like(p, q, axis):  # the generated Jensen-Shannon expression
+    x0 = (1/2)*p
+    x1 = -1/2*q + x0
+    x2 = (1/2)*q + x0
+    k = kernels.kernel_x_minus_log1p
+    return (1/2)*np.sum(k(p, -x1, x2) + k(q, x1, x2), axis=axis, keepdims=True)
+
+def scratch_per_block(p, q, axis):  # what the kernels did before: fresh scratch every block
+    parts = [np.sqrt(p + k) for k in range(12)]
+    return np.sum(sum(parts), axis=axis, keepdims=True)
+
+rows, function = int(sys.argv[1]), {"jsd": jsd_like, "scratch": scratch_per_block}[sys.argv[2]]
+rng = np.random.default_rng(0)
+p, q = np.empty((rows, 32768)), np.empty((rows, 32768))  # no temporaries: none freed before
+rng.random(out=p)
+p += 0.5
+rng.standard_normal(out=q)
+q *= 0.3
+np.exp(q, out=q)
+q *= p
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+run_rows(function, [p, q], [], reduced=True, dtype=np.dtype(np.float64),
+         check=lambda blocks: True, diagnose=lambda: None, additive=True)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+def _first_call_faults(rows: int, function: str) -> int:
+    """Minor page faults of the first call in a fresh process (where they used to pile up)."""
+    result = subprocess.run(
+        [sys.executable, "-c", _FIRST_CALL, str(rows), function],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return int(result.stdout.split()[-1])
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="glibc's allocator and getrusage")
+def test_minor_page_faults_of_a_fresh_call_do_not_grow_with_the_blocks() -> None:
+    # 16 and 128 rows of 32768 float64: 32 and 256 blocks of 16384 entries each.
+    few, many = _first_call_faults(16, "jsd"), _first_call_faults(128, "jsd")
+    assert many <= few + 64, (few, many)
+    # Scratch freed and re-made per block faults per block: the check above can fail.
+    few, many = _first_call_faults(16, "scratch"), _first_call_faults(128, "scratch")
+    assert many > few + 64 * 100, (few, many)

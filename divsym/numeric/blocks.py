@@ -7,12 +7,10 @@ expression stay small (peak extra memory: the output plus a few blocks) and vali
 no extra pass over main memory.
 
 Memory is allocated per call, not per block: the kernels' scratch buffers come from one
-:func:`divsym.numeric.kernels.workspace` opened for the whole call. The generated expression
-still makes a few block-sized temporaries per block; glibc serves those from its heap (no page
-faults) once its mmap threshold is above their size, which it raises by itself to the size of
-any freed mapped block. :func:`_prime_allocator` frees one such block once per process, so that
-the first call of a fresh process does not map, fault in and unmap every temporary of every
-block (measured: 400 000 minor faults and 5× the time of later calls on 1024×32768 KL).
+:func:`divsym.numeric.kernels.workspace` opened for the whole call. Scratch made and freed
+per block made glibc map, fault in and unmap it every time (400 000 minor faults per call on
+1024×32768 KL in a fresh process, 5× the time of a warm one); with the workspace the faults
+per call no longer grow with the number of blocks.
 float16 blocks are computed in float32 (sums of float16 terms rounded at every step lose the
 answer) and written back as float16.
 """
@@ -32,21 +30,8 @@ __all__ = ["BLOCK_BYTES", "from_rows", "run_rows", "to_rows"]
 
 #: Bytes of one input per block: a few temporaries of this size fit in a 1 MiB L2 cache.
 BLOCK_BYTES = 1 << 18
-#: Bytes of the block freed once per process to raise glibc's mmap threshold (see above):
-#: more than the temporaries of one block, less than NumPy's 4 MiB huge-page size.
-PRIME_BYTES = 3 << 20
 #: Inputs with fewer entries than this run without a workspace (no setup cost for tiny calls).
 WORKSPACE_MIN = 4096
-
-_primed = False
-
-
-def _prime_allocator() -> None:
-    """Allocate and free (never touch) one block of :data:`PRIME_BYTES`, once per process."""
-    global _primed
-    if not _primed:
-        _primed = True
-        np.empty(PRIME_BYTES, dtype=np.uint8)  # mapped, never touched, freed at once
 
 
 def to_rows(array: NDArray[Any], axis: int) -> NDArray[Any]:
@@ -97,7 +82,6 @@ def run_rows(
     if rows * classes < WORKSPACE_MIN:
         space: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
     else:
-        _prime_allocator()
         space = workspace(elements)
     with space:
         for start in range(0, rows, step):

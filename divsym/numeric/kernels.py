@@ -196,7 +196,7 @@ def kernel_x_minus_log1p(w: NDArray[Any], v: NDArray[Any], u: NDArray[Any]) -> N
     dtype = np.result_type(w_in.dtype, v_in.dtype, u_in.dtype)
     space = _CURRENT.get()
     if space is None or size < _SMALL:
-        slots = [np.empty(shape, dtype=np.float64) for _ in range(_SLOTS)]
+        slots = list(np.empty((_SLOTS, *shape), dtype=np.float64))
         mask = np.empty(shape, dtype=np.bool_)
     else:
         slots = space.floats(size, shape)
