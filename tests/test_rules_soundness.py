@@ -435,3 +435,8 @@ def test_argopt_drop_constant_keeps_a_step_in_theta() -> None:
     objective = ArgMax(step - theta**2 / 10, theta)
     assert step.diff(theta) == 0
     assert argopt_drop_constant(objective, NO_FACTS) == objective
+
+
+def test_log_of_product_refuses_infinitely_many_factors() -> None:
+    expr = log(Product(1 + x**j, (j, 1, oo)))
+    assert log_of_product(expr, NO_FACTS) == expr

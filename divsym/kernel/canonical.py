@@ -1,7 +1,10 @@
 """A canonical form for Sum expressions, built only from the named rules.
 
 Two expressions whose difference reaches ``0`` here are equal for every number of classes
-``n``: each rule is an identity, and the final comparison is structural.
+``n``: each rule is an identity, and the final comparison is structural. Every rule first
+renames each bound index by its Sum's own bounds (see :class:`~divsym.kernel.rules.Rule`), so
+no step of the pipeline uses an assumption a user declared on an index; ``canonical-indices``
+last makes the result independent of the names.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ does not apply:
   ``(p + q)/2`` into ``p/2 + q/2`` on creation, after which ``expand_log`` cannot split the ``2``
   off; the canonical form runs this rule before ``expand-logs``;
 * ``expand-log-arguments``: ``log(a) → log(expand(a))``, e.g. ``log((p+q)/p) = log(1 + q/p)``;
-* ``log-of-product``: ``log Π_i f_i = Σ_i log f_i`` when every factor ``f_i`` is positive;
+* ``log-of-product``: ``log Π_i f_i = Σ_i log f_i`` over finite integer bounds when every
+  factor ``f_i`` is positive (for every value the index takes, by its bounds);
 * ``collapse-indicator-sum``: ``Σ_{y=a}^{b} δ(y, ℓ) f(y) = δ(ℓ, ℓ) f(ℓ)`` for an integer
   ``ℓ`` known to lie in ``a..b``: either ``a ≤ ℓ ≤ b`` follows from SymPy's assumptions, or
   ``ℓ`` is a label or free index of the context (an integer in ``1..n``) and the Sum's own
@@ -72,6 +73,7 @@ def _log_of_product(expr: Expr, context: Context) -> Expr:
         return (
             isinstance(e, log)
             and isinstance(e.args[0], Product)
+            and integer_limits(e.args[0].limits)  # finitely many factors
             and e.args[0].function.is_positive is True
         )
 
@@ -148,7 +150,7 @@ expand_log_arguments = Rule(
 )
 log_of_product = Rule(
     "log-of-product",
-    "log Π_i f_i = Σ_i log f_i when every factor f_i is positive",
+    "log Π_i f_i = Σ_i log f_i over finite integer bounds when every factor f_i is positive",
     _log_of_product,
 )
 collapse_indicator_sum = Rule(
