@@ -114,6 +114,7 @@ def test_every_separator_gives_the_same_vector(
     [
         (["softmax", "-1,2,3"], divsym.softmax([-1.0, 2.0, 3.0])),
         (["softmax", "-1e308", "-1.5"], divsym.softmax([-1e308, -1.5])),
+        (["softmax", "-inf,1"], [0.0, 1.0]),  # a masked logit (-inf) has probability 0
         (["log-softmax", "-1,-2", "--T", "0.5"], divsym.log_softmax([-1.0, -2.0], T=0.5)),
         (
             ["kl", "0.5,0.5", "0.9,0.1", "--base", "2"],
@@ -135,7 +136,8 @@ def test_negative_numbers_need_no_double_dash(
         (["softmax", "1", "--T", "-1e-3"], "T must be finite and > 0, got -0.001"),
         (["kl", "-0.5,1.5", "0.5,0.5"], "p must be nonnegative, got -0.5"),
         (["nll", "0.5,0.5", "-1"], "labels must lie in 0..1, got -1"),
-        (["softmax", "-inf,1"], "z must be finite"),
+        (["softmax", "1", "--T", "-inf"], "T must be finite and > 0, got -inf"),
+        (["softmax", "-nan,1"], "z must"),
     ],
 )
 def test_a_negative_value_reaches_validation_not_the_option_parser(

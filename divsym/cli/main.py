@@ -31,6 +31,7 @@ from divsym.kernel.derivation import Derivation
 from divsym.kernel.verify import DerivationReport, Status, verify_all
 from divsym.render.pdf import TexNotInstalledError, build_pdf
 from divsym.render.status import first_unproved, step_reason
+from divsym.render.tex import RenderError
 
 __all__ = ["main", "version"]
 
@@ -167,12 +168,10 @@ def _pdf(out: Path, folder: Path) -> int:
 
 
 def _regenerate_numeric_module(root: Path) -> None:
-    """Rewrite the package's generated numeric module, when the codegen offers it."""
-    write_module = getattr(codegen, "write_module", None)
-    if callable(write_module):
-        target = root / "divsym" / "numeric" / "_generated.py"
-        if write_module(target):
-            print(f"regenerated {target}")
+    """Rewrite the checkout's generated numeric module from the proved forms, if it changed."""
+    target = root / "divsym" / "numeric" / "_generated.py"
+    if codegen.write_module(target):
+        print(f"regenerated {target}")
 
 
 def _build(out: Path | None, pdf_dir: Path | None, no_pdf: bool) -> int:
@@ -191,7 +190,11 @@ def _build(out: Path | None, pdf_dir: Path | None, no_pdf: bool) -> int:
     reports, code = _verify(as_json=False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        written = write_documents(out, render_documents(derivations, reports))
+        try:
+            written = write_documents(out, render_documents(derivations, reports))
+        except RenderError as error:
+            print(f"divsym: error: {shorten_message(str(error))}", file=sys.stderr)
+            return 1
     for warning in caught:
         print(f"divsym: warning: {warning.message}", file=sys.stderr)
     state = "updated" if written else "all up to date"
