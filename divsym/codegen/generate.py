@@ -24,6 +24,7 @@ from sympy import (
     Indexed,
     IndexedBase,
     Mul,
+    Pow,
     Sum,
     Symbol,
     Wild,
@@ -36,7 +37,7 @@ from sympy import (
 from sympy.utilities.lambdify import _EvaluatorPrinter
 
 from divsym.codegen.forms import FORMS, SPECS
-from divsym.codegen.printer import DivsymPrinter
+from divsym.codegen.printer import SCALARS, DivsymPrinter
 from divsym.symbols.stable import (
     AtLabels,
     ClassMax,
@@ -200,10 +201,32 @@ def array_expression(
 
 def _two_pass_cse(expr: Expr) -> tuple[list[tuple[Symbol, Expr]], Expr]:
     """SymPy's ``cse``, run again on its output: it leaves a product of its own new symbols
-    (``x0*x1``, the scaled logits of log-softmax) repeated; the second pass names it once."""
+    (``x0*x1``, the scaled logits of log-softmax) repeated; the second pass names it once.
+
+    A named reciprocal of a scalar (``x0 = 1/T``) is put back into its uses, so the scaled
+    logits are ``(z − c)/T``: one rounding, and at a subnormal ``T`` the largest logit gives
+    ``0/T = 0`` rather than ``0·(1/T) = 0·inf = NaN``.
+    """
     first, reduced = cse(expr, list=False)
     second, reduced = cse(reduced, symbols=numbered_symbols("y"), list=False)
-    return [*first, *second], reduced
+    kept: list[tuple[Symbol, Expr]] = []
+    inline: dict[Symbol, Expr] = {}
+    for symbol, value in [*first, *second]:
+        value = value.xreplace(inline)
+        if _scalar_reciprocal(value):
+            inline[symbol] = value
+        else:
+            kept.append((symbol, value))
+    return kept, reduced.xreplace(inline)
+
+
+def _scalar_reciprocal(expr: Expr) -> bool:
+    return (
+        isinstance(expr, Pow)
+        and expr.exp.is_negative is True
+        and isinstance(expr.base, Symbol)
+        and expr.base.name in SCALARS
+    )
 
 
 #: The names every generated function receives first: the array namespace and the kernels.

@@ -23,9 +23,8 @@ def softmax(xp, kernels, z, T, axis):
 
 
 def log_softmax(xp, kernels, z, T, axis):
-    x0 = T**(-1.0)
     x1 = z - xp.max(z, axis=axis, keepdims=True)
-    y0 = x0*x1
+    y0 = x1/T
     return y0 - kernels.kernel_logsumexp(y0, axis)
 
 

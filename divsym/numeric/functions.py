@@ -15,6 +15,7 @@ gives float32 out; ``0·log 0 = 0``; ``D_KL(P ‖ Q) = +inf`` where ``q_i = 0 < 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -25,6 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 from divsym.numeric import _generated
 from divsym.numeric.blocks import from_rows, run_rows, to_rows
 from divsym.numeric.validation import (
+    accumulator,
     as_float_array,
     as_labels,
     as_probabilities,
@@ -33,8 +35,8 @@ from divsym.numeric.validation import (
     log_base,
     logits_ok,
     normalised_tolerance,
-    positive_scalar,
     probabilities_ok,
+    temperature,
 )
 from divsym.numeric.xp_kernels import NUMPY_KERNELS
 
@@ -56,32 +58,75 @@ def _numpy(name: str) -> Callable[..., Any]:
     return partial(_generated.FUNCTIONS[name], np, NUMPY_KERNELS)
 
 
-_softmax = _numpy("softmax")
-_log_softmax = _numpy("log_softmax")
-_entropy = _numpy("entropy")
-_cross_entropy = _numpy("cross_entropy")
-_nll = _numpy("nll")
-_kl_divergence = _numpy("kl_divergence")
-_js_divergence = _numpy("js_divergence")
-_js_distance = _numpy("js_distance")
+#: Each public function's generated body, bound to NumPy: ``f(*arrays, *extra, axis)``.
+_NUMPY: dict[str, Callable[..., Any]] = {name: _numpy(name) for name in _generated.FUNCTIONS}
 
 
-def _logits(function: Any, z: ArrayLike, T: float, axis: int) -> NDArray[np.floating[Any]]:
-    array = as_float_array("z", z)
-    ax = check_axis("z", array, axis)
-    temperature = positive_scalar("T", T)
-    rows = to_rows(array, ax)
+#: Inputs with at most this many entries skip the row-block machinery (per-call overhead).
+SMALL = 1 << 12
+
+
+def _foreign(*values: Any) -> Any:
+    """The array namespace of the first non-NumPy array-API array among ``values``, or None.
+
+    Lists, scalars and NumPy arrays are NumPy's; ``array_api_compat`` is imported only when
+    some value is another kind of object.
+    """
+    for value in values:
+        if isinstance(value, (np.ndarray, np.generic, list, tuple, float, int)) or value is None:
+            continue
+        import array_api_compat
+
+        if array_api_compat.is_array_api_obj(value):
+            xp = array_api_compat.array_namespace(value)
+            if not array_api_compat.is_numpy_namespace(xp):
+                return xp
+    return None
+
+
+def _work(array: NDArray[Any]) -> NDArray[Any]:
+    """float16 is computed in float32 (its sums and logs would lose the result's accuracy)."""
+    return array.astype(np.float32) if array.dtype == np.float16 else array
+
+
+def _finish(
+    out: NDArray[Any], dtype: np.dtype[Any], clip: tuple[float, float] | None = None
+) -> NDArray[Any]:
+    """The result in the input's dtype, with ``-0.0`` made ``+0.0`` and ``clip`` applied."""
+    out = np.asarray(out).astype(dtype, copy=False)
+    if clip is not None:
+        np.clip(out, *clip, out=out)
+    np.add(out, 0.0, out=out)  # -0.0 + 0.0 = +0.0: no function returns -0.0
+    return out
+
+
+def _logits(name: str, z: ArrayLike, T: float, axis: int) -> NDArray[np.floating[Any]]:
+    xp = _foreign(z)
+    if xp is not None:
+        from divsym.numeric import xp_path
+
+        return xp_path.logits(name, xp, z, T, axis)  # type: ignore[no-any-return]
+    original = as_float_array("z", z)
+    ax = check_axis("z", original, axis)
+    array = _work(original)
+    t = temperature(T, array.dtype)
+    function = _NUMPY[name]
     with np.errstate(all="ignore"):
+        if array.size <= SMALL:
+            if not np.isfinite(array.max(axis=ax)).all():
+                check_logits("z", array, ax)
+            return _finish(function(array, t, ax), original.dtype)
+        rows = to_rows(array, ax)
         out = run_rows(
             function,
             [rows],
-            [temperature],
+            [t],
             reduced=False,
             dtype=array.dtype,
             check=lambda blocks: logits_ok(blocks[0]),
-            diagnose=lambda: check_logits("z", array),
+            diagnose=lambda: check_logits("z", array, ax),
         )
-    return from_rows(out, _batch(array, ax), ax, False)
+    return _finish(from_rows(out, _batch(array, ax), ax, False), original.dtype)
 
 
 def _batch(array: NDArray[Any], axis: int) -> tuple[int, ...]:
@@ -89,10 +134,9 @@ def _batch(array: NDArray[Any], axis: int) -> tuple[int, ...]:
 
 
 def _distributions(
-    names: Sequence[str], values: Sequence[ArrayLike], axis: int
-) -> tuple[list[NDArray[Any]], int, tuple[int, ...], np.dtype[Any], list[NDArray[Any]]]:
+    names: Sequence[str], arrays: Sequence[NDArray[Any]], axis: int
+) -> tuple[list[NDArray[Any]], int, tuple[int, ...], np.dtype[Any]]:
     """Broadcast distributions; the class axis must have the same length in each."""
-    arrays = [as_float_array(name, value) for name, value in zip(names, values, strict=True)]
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
     except ValueError:
@@ -110,26 +154,53 @@ def _distributions(
                 f"{name} has {length} classes along axis {axis} but the inputs have {classes}"
             )
     dtype = np.result_type(*(a.dtype for a in arrays))
-    rows = [to_rows(np.broadcast_to(a.astype(dtype, copy=False), shape), ax) for a in arrays]
-    return rows, ax, tuple(s for k, s in enumerate(shape) if k != ax), dtype, arrays
+    work = np.float32 if dtype == np.float16 else dtype
+    rows = [to_rows(np.broadcast_to(a.astype(work, copy=False), shape), ax) for a in arrays]
+    return rows, ax, tuple(s for k, s in enumerate(shape) if k != ax), dtype
+
+
+def _small_ok(array: NDArray[Any], axis: int, tolerance: float) -> bool:
+    totals = array.sum(axis=axis, dtype=accumulator(array.dtype))
+    return bool((np.abs(totals - 1.0) <= tolerance).all() and array.min() >= 0)
 
 
 def _reduce(
-    function: Any,
+    name: str,
     names: Sequence[str],
     values: Sequence[ArrayLike],
     base: Any,
     axis: int,
+    *,
     additive: bool = True,
+    clip: Any = None,
 ) -> NDArray[np.floating[Any]]:
+    xp = _foreign(*values)
+    if xp is not None:
+        from divsym.numeric import xp_path
+
+        return xp_path.reduce(name, xp, names, values, base, axis, clip)  # type: ignore[no-any-return]
     logb = log_base(base)
-    rows, ax, batch, dtype, originals = _distributions(names, values, axis)
+    bounds = None if clip is None else clip(logb)
+    function = _NUMPY[name]
+    originals = [as_float_array(n, v) for n, v in zip(names, values, strict=True)]
+    first = originals[0]
+    if first.size <= SMALL and all(o.shape == first.shape for o in originals):
+        ax = check_axis(names[0], first, axis)
+        dtype = np.result_type(*(o.dtype for o in originals))
+        arrays = [_work(o.astype(dtype, copy=False)) for o in originals]
+        for n, o, a in zip(names, originals, arrays, strict=True):
+            if not _small_ok(a, ax, normalised_tolerance(o.dtype, first.shape[ax])):
+                as_probabilities(n, o, ax)
+        with np.errstate(all="ignore"):
+            out = function(*arrays, logb, ax)
+        return _finish(np.squeeze(out, axis=ax), dtype, bounds)
+    rows, ax, batch, dtype = _distributions(names, originals, axis)
     # Each input's own dtype sets its tolerance (a float32 q stays float32-normalised).
     tolerances = [normalised_tolerance(o.dtype, rows[0].shape[-1]) for o in originals]
 
     def diagnose() -> None:
-        for name, original in zip(names, originals, strict=True):
-            as_probabilities(name, original, ax - len(batch) - 1)
+        for n, original in zip(names, originals, strict=True):
+            as_probabilities(n, original, ax - len(batch) - 1)
 
     with np.errstate(all="ignore"):
         out = run_rows(
@@ -137,14 +208,26 @@ def _reduce(
             rows,
             [logb],
             reduced=True,
-            dtype=dtype,
+            dtype=rows[0].dtype,
             check=lambda blocks: all(
                 probabilities_ok(b, t) for b, t in zip(blocks, tolerances, strict=True)
             ),
             diagnose=diagnose,
             additive=additive,
         )
-    return from_rows(out, batch, ax, True)
+    return _finish(from_rows(out, batch, ax, True), dtype, bounds)
+
+
+def _jsd_bounds(logb: float) -> tuple[float, float]:
+    """``0 ≤ JSD ≤ log 2`` (derivation ``jsd-bounds``), in base ``logb``'s units."""
+    return (0.0, math.log(2) / math.log(logb))
+
+
+def _jsdist_bounds(logb: float) -> tuple[float, float]:
+    """``0 ≤ √JSD ≤ √(log 2)``: a distance needs ``base > 1`` (else JSD ≤ 0)."""
+    if logb < 1:
+        raise ValueError(f"base must be > 1 for js_distance (the square root of JSD), got {logb!r}")
+    return (0.0, math.sqrt(math.log(2) / math.log(logb)))
 
 
 def softmax(z: ArrayLike, T: float = 1.0, axis: int = -1) -> NDArray[np.floating[Any]]:
@@ -157,7 +240,7 @@ def softmax(z: ArrayLike, T: float = 1.0, axis: int = -1) -> NDArray[np.floating
     >>> softmax([2.0, 1.0, 0.1], T=0.5).round(6)
     array([0.863777, 0.1169  , 0.019323])
     """
-    return _logits(_softmax, z, T, axis)
+    return _logits("softmax", z, T, axis)
 
 
 def log_softmax(z: ArrayLike, T: float = 1.0, axis: int = -1) -> NDArray[np.floating[Any]]:
@@ -172,7 +255,7 @@ def log_softmax(z: ArrayLike, T: float = 1.0, axis: int = -1) -> NDArray[np.floa
     >>> log_softmax([1000.0, 0.0])  # no overflow; log q_1 = -log1p(e^-1000) rounds to 0
     array([    0., -1000.])
     """
-    return _logits(_log_softmax, z, T, axis)
+    return _logits("log_softmax", z, T, axis)
 
 
 def entropy(p: ArrayLike, base: float | None = None, axis: int = -1) -> NDArray[np.floating[Any]]:
@@ -183,7 +266,7 @@ def entropy(p: ArrayLike, base: float | None = None, axis: int = -1) -> NDArray[
     >>> float(entropy([0.25, 0.25, 0.25, 0.25], base=2))
     2.0
     """
-    return _reduce(_entropy, ("p",), (p,), base, axis)
+    return _reduce("entropy", ("p",), (p,), base, axis)
 
 
 def cross_entropy(
@@ -194,7 +277,7 @@ def cross_entropy(
     >>> float(cross_entropy([1.0, 0.0], [0.5, 0.5]))  # log 2
     0.6931471805599453
     """
-    return _reduce(_cross_entropy, ("p", "q"), (p, q), base, axis)
+    return _reduce("cross_entropy", ("p", "q"), (p, q), base, axis)
 
 
 def kl_divergence(
@@ -212,7 +295,7 @@ def kl_divergence(
     >>> round(float(kl_divergence([0.5, 0.5], [0.9, 0.1], base=2)), 12)
     0.736965594166
     """
-    return _reduce(_kl_divergence, ("p", "q"), (p, q), base, axis)
+    return _reduce("kl_divergence", ("p", "q"), (p, q), base, axis)
 
 
 def js_divergence(
@@ -227,7 +310,7 @@ def js_divergence(
     >>> float(js_divergence([1.0, 0.0], [0.0, 1.0], base=2))
     1.0
     """
-    return _reduce(_js_divergence, ("p", "q"), (p, q), base, axis)
+    return _reduce("js_divergence", ("p", "q"), (p, q), base, axis, clip=_jsd_bounds)
 
 
 def js_distance(
@@ -239,7 +322,9 @@ def js_distance(
     >>> round(float(js_distance([1.0, 0.0], [0.0, 1.0], base=2)), 15)
     1.0
     """
-    return _reduce(_js_distance, ("p", "q"), (p, q), base, axis, additive=False)
+    return _reduce(
+        "js_distance", ("p", "q"), (p, q), base, axis, additive=False, clip=_jsdist_bounds
+    )
 
 
 def nll(
@@ -253,9 +338,15 @@ def nll(
     >>> nll([[0.25, 0.75], [0.5, 0.5]], [1, 0], base=2).round(6)
     array([0.415037, 1.      ])
     """
+    xp = _foreign(q, labels)
+    if xp is not None:
+        from divsym.numeric import xp_path
+
+        return xp_path.nll(xp, q, labels, base, axis)  # type: ignore[no-any-return]
     logb = log_base(base)
-    array = as_float_array("q", q)
-    ax = check_axis("q", array, axis)
+    original = as_float_array("q", q)
+    ax = check_axis("q", original, axis)
+    array = _work(original)
     moved = np.moveaxis(array, ax, -1)
     classes = moved.shape[-1]
     label_values = np.asarray(labels) if not isinstance(labels, (str, bytes)) else labels
@@ -268,14 +359,14 @@ def nll(
         ) from None
     label_rows = as_labels(label_values, batch, classes).reshape(-1)
     rows = np.broadcast_to(moved, (*batch, classes)).reshape(-1, classes)
-    tolerance = normalised_tolerance(array.dtype, classes)
+    tolerance = normalised_tolerance(original.dtype, classes)
 
     def diagnose() -> None:
-        as_probabilities("q", array, ax)
+        as_probabilities("q", original, ax)
 
     with np.errstate(all="ignore"):
         out = run_rows(
-            _nll,
+            _NUMPY["nll"],
             [rows],
             [logb],
             reduced=True,
@@ -284,4 +375,4 @@ def nll(
             diagnose=diagnose,
             row_extra=[label_rows],
         )
-    return out.reshape(batch)
+    return _finish(out.reshape(batch), original.dtype)

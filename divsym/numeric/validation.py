@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "accumulator",
     "as_float_array",
     "as_labels",
     "as_probabilities",
@@ -32,6 +33,7 @@ __all__ = [
     "normalised_tolerance",
     "positive_scalar",
     "probabilities_ok",
+    "temperature",
 ]
 
 
@@ -72,14 +74,30 @@ def check_axis(name: str, array: NDArray[Any], axis: Any) -> int:
     return int(axis) % array.ndim
 
 
-def normalised_tolerance(dtype: np.dtype[Any], classes: int) -> float:
-    """How far ``Σ p`` may be from 1: ``sqrt(classes) · 64 · eps`` of ``dtype``.
+#: The largest tolerance on ``|Σ p − 1|`` whatever the dtype and the number of classes.
+TOLERANCE_CAP = 1e-2
+
+
+def normalised_tolerance(dtype: Any, classes: int) -> float:
+    """How far ``Σ p`` may be from 1: ``min(sqrt(classes) · 64 · eps, 1e-2)`` for ``dtype``.
 
     Rounding a normalised vector to ``dtype`` moves each entry by at most ``eps·p_i``, and a
     float sum of ``classes`` terms errs by about ``sqrt(classes)·eps`` on average; the factor
     64 leaves room for inputs produced by a few arithmetic operations (a softmax, a mixture).
+
+    The cap :data:`TOLERANCE_CAP`: the rounding part is at most ``eps·Σ p_i = eps`` whatever
+    ``classes`` is, and the ``sqrt(classes)`` part is the error of the sum itself, which the
+    checks make small by summing float16 in float32. Uncapped, float16 (eps ≈ 1e-3) would
+    accept any vector summing to 2 at 256 classes and to 5 at 4096; 1e-2 is ten float16
+    eps (a float16 softmax passes) and is reached by float32 only past 10⁶ classes.
     """
-    return float(np.sqrt(classes) * 64 * np.finfo(dtype).eps)
+    eps = np.finfo(dtype).eps
+    return float(min(np.sqrt(classes) * 64 * eps, TOLERANCE_CAP))
+
+
+def accumulator(dtype: Any) -> Any:
+    """The dtype in which sums of ``dtype`` are taken: float16 in float32, others as they are."""
+    return np.float32 if np.dtype(dtype) == np.float16 else dtype
 
 
 def probabilities_ok(block: NDArray[Any], tolerance: float) -> bool:
@@ -87,13 +105,17 @@ def probabilities_ok(block: NDArray[Any], tolerance: float) -> bool:
 
     NaN and ±inf make a row sum fail the comparison, so two reductions cover every case.
     """
-    totals = block.sum(axis=-1)
+    totals = block.sum(axis=-1, dtype=accumulator(block.dtype))
     return bool((np.abs(totals - 1.0) <= tolerance).all() and block.min() >= 0)
 
 
 def logits_ok(block: NDArray[Any]) -> bool:
-    """Fast check of a block of logits: every entry finite (NaN propagates into max/min)."""
-    return bool(np.isfinite(block.max()) and np.isfinite(block.min()))
+    """Fast check of a block of logits: every row's largest entry is finite.
+
+    That admits ``−inf`` entries (a masked class: probability 0) and refuses NaN (it
+    propagates into the max), ``+inf``, and a row whose every entry is ``−inf``.
+    """
+    return bool(np.isfinite(block.max(axis=-1)).all())
 
 
 def as_probabilities(name: str, value: Any, axis: int = -1) -> NDArray[np.floating[Any]]:
@@ -106,7 +128,7 @@ def as_probabilities(name: str, value: Any, axis: int = -1) -> NDArray[np.floati
         raise ValueError(f"{name} must be finite, got {_first(array, np.isinf(array))}")
     if (array < 0).any():
         raise ValueError(f"{name} must be nonnegative, got {_first(array, array < 0)}")
-    totals = array.sum(axis=axis)
+    totals = array.sum(axis=axis, dtype=accumulator(array.dtype))
     classes = array.shape[axis]
     tolerance = normalised_tolerance(array.dtype, classes)
     off = ~(np.abs(totals - 1.0) <= tolerance)
@@ -118,11 +140,20 @@ def as_probabilities(name: str, value: Any, axis: int = -1) -> NDArray[np.floati
     return array
 
 
-def check_logits(name: str, array: NDArray[Any]) -> None:
-    """Raise a ValueError that quotes the first non-finite logit, if there is one."""
-    bad = ~np.isfinite(array)
+def check_logits(name: str, array: NDArray[Any], axis: int = -1) -> None:
+    """Raise a ValueError that quotes the first NaN or ``+inf`` logit, or names the first
+    row (along ``axis``) whose every logit is ``−inf``, if there is one."""
+    bad = np.isnan(array) | (array == np.inf)
     if bad.any():
-        raise ValueError(f"{name} must be finite, got {_first(array, bad)}")
+        raise ValueError(
+            f"{name} must be finite, got {_first(array, bad)} (-inf is allowed: a masked class)"
+        )
+    masked = np.all(array == -np.inf, axis=axis)
+    if masked.any():
+        row = tuple(int(k) for k in np.argwhere(masked)[0]) if masked.ndim else ()
+        raise ValueError(
+            f"{name} has a row with every logit -inf (no class left) at batch index {row}"
+        )
 
 
 _QUOTE = reprlib.Repr()
@@ -133,6 +164,26 @@ _QUOTE.maxlist = _QUOTE.maxtuple = 6
 def _quote(value: Any) -> str:
     """``repr(value)`` cut to a readable length: an error message quotes, it does not dump."""
     return _QUOTE.repr(value)
+
+
+def temperature(value: Any, dtype: Any) -> float:
+    """The temperature ``T``: a number > 0 that neither rounds to 0 nor overflows in ``dtype``.
+
+    Generated code divides the shifted logits by ``T`` in the logits' dtype, so ``T`` may be
+    anything from the smallest subnormal to the largest finite number of ``dtype``: at a tiny
+    ``T`` (1e-310 in float64) softmax is the one-hot of the largest logit, shared among ties,
+    and log-softmax is 0 there and ``-inf`` elsewhere; at a huge ``T`` softmax is uniform.
+    Outside that range (``T`` = 1e-300 for float32 logits) a ValueError names ``T``.
+    """
+    number = positive_scalar("T", value)
+    info = np.finfo(dtype)
+    low, high = float(info.smallest_subnormal), float(info.max)
+    if not low <= number <= high:
+        raise ValueError(
+            f"T must lie in [{low!r}, {high!r}] for {np.dtype(dtype).name} logits (it must "
+            f"neither round to 0 nor overflow there), got {number!r}"
+        )
+    return number
 
 
 def positive_scalar(name: str, value: Any) -> float:

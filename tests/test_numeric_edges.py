@@ -1,0 +1,204 @@
+"""Edges of the numeric conventions: float16, -0.0, the JSD bound, -inf logits, extreme T.
+
+The README promises "never NaN": every function returns a finite value, an infinity by a
+stated convention, or a ValueError/TypeError that names the argument.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from divsym.numeric import functions as f
+from divsym.numeric.validation import TOLERANCE_CAP, normalised_tolerance
+
+BIG = f.SMALL + 1  # rows long enough to take the row-block path
+
+
+# float16 ------------------------------------------------------------------------------------
+
+
+def test_float16_tolerance_is_capped() -> None:
+    # Uncapped, sqrt(256)·64·eps(float16) = 1.0: a vector summing to 2 would pass.
+    assert normalised_tolerance(np.float16, 256) == TOLERANCE_CAP
+    assert normalised_tolerance(np.float64, 256) < 1e-12  # float64 unaffected by the cap
+
+
+@pytest.mark.parametrize("n", [256, 4096, BIG])
+def test_float16_vector_summing_to_5_is_refused(n: int) -> None:
+    p = np.full(n, 5 / n, dtype=np.float16)
+    with pytest.raises(ValueError, match="p must sum to 1"):
+        f.entropy(p)
+
+
+@pytest.mark.parametrize("n", [256, BIG])
+def test_float16_uniform_is_accepted_and_accurate(n: int) -> None:
+    p = np.full(n, 1 / n, dtype=np.float16)  # 1/256 is exact; 1/4097 rounds (sum within 1e-3)
+    h = f.entropy(p)
+    assert h.dtype == np.float16
+    # H = -n·p·log p with p the float16 value: exact up to float16 rounding of the result.
+    p64 = float(p[0])
+    expected = -n * p64 * math.log(p64)
+    assert abs(float(h) - expected) <= 2 * np.finfo(np.float16).eps * expected
+
+
+# -0.0 ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        lambda: f.entropy([1.0, 0.0]),
+        lambda: f.entropy([1.0, 0.0], base=2),
+        lambda: f.cross_entropy([0.0, 1.0], [0.0, 1.0]),
+        lambda: f.kl_divergence([1.0, 0.0], [1.0, 0.0]),
+        lambda: f.js_divergence([0.5, 0.5], [0.5, 0.5]),
+        lambda: f.js_distance([0.5, 0.5], [0.5, 0.5]),
+        lambda: f.nll([1.0, 0.0], 0),
+        lambda: f.log_softmax([0.0, -1000.0]),
+        lambda: f.entropy(np.tile([1.0, 0.0], (BIG, 1))),
+        lambda: f.nll(np.tile([1.0, 0.0], (BIG, 1)), np.zeros(BIG, dtype=int)),
+    ],
+)
+def test_no_function_returns_negative_zero(value: Any) -> None:
+    out = np.asarray(value())
+    zeros = out == 0
+    assert zeros.any()
+    assert not np.signbit(out[zeros]).any()
+
+
+# JSD bounds (derivation jsd-bounds) ---------------------------------------------------------
+
+
+def test_js_distance_of_disjoint_one_hots_is_exactly_one_bit() -> None:
+    assert float(f.js_distance([1.0, 0.0], [0.0, 1.0], base=2)) == 1.0
+    assert float(f.js_divergence([1.0, 0.0], [0.0, 1.0], base=2)) == 1.0
+    assert float(f.js_distance([1.0, 0.0], [0.0, 1.0])) <= math.sqrt(math.log(2))
+    assert float(f.js_divergence([1.0, 0.0], [0.0, 1.0])) <= math.log(2)
+
+
+def test_js_distance_needs_a_base_above_one() -> None:
+    with pytest.raises(ValueError, match=r"base must be > 1 for js_distance.*0\.5"):
+        f.js_distance([1.0, 0.0], [0.0, 1.0], base=0.5)
+
+
+# -inf logits (PyTorch masking) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("batch", [1, BIG])
+def test_minus_inf_logits_are_masked_classes(batch: int) -> None:
+    z = np.tile([-np.inf, 0.0, math.log(3.0)], (batch, 1))
+    np.testing.assert_allclose(f.softmax(z), np.tile([0.0, 0.25, 0.75], (batch, 1)), rtol=1e-15)
+    log_q = f.log_softmax(z)
+    assert (log_q[:, 0] == -np.inf).all()
+    np.testing.assert_allclose(log_q[:, 1:], np.log(np.tile([0.25, 0.75], (batch, 1))), rtol=1e-14)
+
+
+@pytest.mark.parametrize("batch", [2, BIG])
+def test_a_row_of_only_minus_inf_is_refused_by_its_index(batch: int) -> None:
+    z = np.zeros((batch, 3))
+    z[1] = -np.inf
+    for function in (f.softmax, f.log_softmax):
+        with pytest.raises(ValueError, match=r"z has a row with every logit -inf .*\(1,\)"):
+            function(z)
+
+
+@pytest.mark.parametrize("bad", [np.inf, np.nan])
+def test_plus_inf_and_nan_logits_stay_errors(bad: float) -> None:
+    with pytest.raises(ValueError, match="z must be finite, got"):
+        f.softmax([0.0, bad, -np.inf])
+
+
+# extreme temperatures -----------------------------------------------------------------------
+
+
+def test_subnormal_temperature_gives_the_argmax() -> None:
+    np.testing.assert_array_equal(f.softmax([1.0, 3.0, 2.0], T=1e-310), [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(f.softmax([3.0, 3.0, 2.0], T=1e-310), [0.5, 0.5, 0.0])
+    np.testing.assert_array_equal(f.log_softmax([1.0, 3.0], T=1e-310), [-np.inf, 0.0])
+
+
+def test_huge_temperature_gives_the_uniform_distribution() -> None:
+    np.testing.assert_allclose(f.softmax([1.0, 3.0, -np.inf], T=1e300), [0.5, 0.5, 0.0])
+    np.testing.assert_allclose(f.log_softmax([1.0, 3.0], T=1e308), np.log([0.5, 0.5]))
+
+
+@pytest.mark.parametrize("T", [1e-300, 1e300])
+def test_temperature_outside_the_dtype_is_refused_by_name(T: float) -> None:
+    with pytest.raises(ValueError, match=r"T must lie in .* for float32 logits"):
+        f.softmax(np.array([1.0, 2.0], dtype=np.float32), T=T)
+
+
+# fuzz ---------------------------------------------------------------------------------------
+
+FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_DTYPES = st.sampled_from([np.float16, np.float32, np.float64])
+
+
+def _never_nan(call: Any, names: tuple[str, ...]) -> None:
+    """A value that is finite or an infinity by convention, or an error naming an argument."""
+    try:
+        out = np.asarray(call())
+    except (ValueError, TypeError) as error:
+        message = str(error)
+    else:
+        message = ""
+    if message:
+        assert any(message.startswith(name) for name in names), message
+        return
+    assert not np.isnan(out).any(), out
+    assert not (np.signbit(out) & (out == 0)).any(), out
+
+
+@pytest.mark.slow
+@FUZZ
+@given(
+    z=hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, 3), st.integers(1, 6)),
+        elements=st.one_of(
+            st.floats(-1e300, 1e300),
+            st.just(-np.inf),
+            st.floats(-1e-307, 1e-307, allow_subnormal=True),
+        ),
+    ),
+    T=st.floats(2.2250738585072014e-308, 1e300),
+    dtype=_DTYPES,
+)
+def test_fuzz_logits_never_nan(z: Any, T: float, dtype: Any) -> None:
+    with np.errstate(all="ignore"):
+        zz = z.astype(dtype)
+    for function in (f.softmax, f.log_softmax):
+        _never_nan(lambda function=function: function(zz, T=T), ("z ", "T "))
+
+
+@st.composite
+def _distributions(draw: Any) -> tuple[Any, Any, Any]:
+    n = draw(st.integers(1, 8))
+    dtype = draw(_DTYPES)
+    weights = st.one_of(st.floats(0, 1), st.floats(0, 1e-305, allow_subnormal=True))
+    a = draw(hnp.arrays(np.float64, n, elements=weights))
+    b = draw(hnp.arrays(np.float64, n, elements=weights))
+    a[0] += 1e-300
+    b[-1] += 1e-300
+    return (a / a.sum()).astype(dtype), (b / b.sum()).astype(dtype), draw(st.integers(0, n - 1))
+
+
+@pytest.mark.slow
+@FUZZ
+@given(pair=_distributions(), base=st.sampled_from([None, 2.0, 10.0, 0.5]))
+def test_fuzz_divergences_never_nan(pair: Any, base: Any) -> None:
+    p, q, label = pair
+    names = ("p ", "q ", "base ")
+    _never_nan(lambda: f.entropy(p, base=base), names)
+    _never_nan(lambda: f.cross_entropy(p, q, base=base), names)
+    _never_nan(lambda: f.kl_divergence(p, q, base=base), names)
+    _never_nan(lambda: f.js_divergence(p, q, base=base), names)
+    _never_nan(lambda: f.js_distance(p, q, base=base), names)
+    _never_nan(lambda: f.nll(q, label, base=base), names)
