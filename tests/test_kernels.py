@@ -25,9 +25,12 @@ from divsym.numeric.kernels import (
 )
 from divsym.numeric.series import (
     MAX_TERMS,
+    MINIMAX,
     SERIES_THRESHOLD,
+    TAYLOR,
     TOLERANCE,
     scaled_x_minus_log1p_series,
+    series_coefficients,
     series_terms,
     series_threshold,
     truncation_bound,
@@ -122,8 +125,8 @@ def test_series_rejects_wrong_arguments() -> None:
     with pytest.raises(ValueError, match="largest must be"):
         series_terms(float("nan"), F64)
     a = np.zeros(3)
-    with pytest.raises(ValueError, match=r"terms must be in 1\.\.8, got 0"):
-        scaled_x_minus_log1p_series(a, a, a, 0, a.copy(), a.copy(), a.copy())
+    with pytest.raises(ValueError, match=r"coefficients must number 1\.\.8, got 0"):
+        scaled_x_minus_log1p_series(a, a, a, (), a.copy(), a.copy(), a.copy())
     with pytest.raises(ValueError, match="elements must be a positive int, got 0"):
         kernels.Workspace(0)
 
@@ -135,10 +138,44 @@ def test_too_few_terms_would_be_caught() -> None:
     keep = np.abs(a) < SERIES_THRESHOLD
     w, v, u, a = w[keep], v[keep], u[keep], a[keep]
     out, y, h = (np.empty_like(a) for _ in range(3))
-    scaled_x_minus_log1p_series(a, v, w, MAX_TERMS, out, y, h)
-    assert _max_error(out, w, v, u) < 1e-15
-    scaled_x_minus_log1p_series(a, v, w, MAX_TERMS - 3, out, y, h)
-    assert _max_error(out, w, v, u) > 1e-15
+    for coefficients in (TAYLOR, MINIMAX):
+        scaled_x_minus_log1p_series(a, v, w, coefficients, out, y, h)
+        assert _max_error(out, w, v, u) < 1e-15
+    scaled_x_minus_log1p_series(a, v, w, TAYLOR[: len(MINIMAX)], out, y, h)
+    assert _max_error(out, w, v, u) > 1e-15  # six Taylor terms are not enough at |a| ≈ 0.1
+
+
+def test_minimax_coefficients_refit_and_keep_their_bound() -> None:
+    # computed with mpmath, dps = 40: the Chebyshev fit the module states, and its error
+    with mpmath.workdps(40):
+
+        def p_infinity(y: Any) -> Any:
+            if y == 0:
+                return mpmath.mpf(2) / 3
+            s = mpmath.sqrt(y)
+            return 2 * (mpmath.atanh(s) / s - 1) / y
+
+        limit = mpmath.mpf(SERIES_THRESHOLD) ** 2
+        fitted = mpmath.chebyfit(p_infinity, [0, limit], len(MINIMAX))
+        for ours, theirs in zip(MINIMAX, reversed(fitted), strict=True):
+            assert ours == pytest.approx(float(theirs), rel=1e-15)
+        worst = mpmath.mpf(0)
+        for k in range(2001):
+            y = limit * k / 2000
+            a = mpmath.sqrt(y)
+            miss = abs(
+                mpmath.polyval([mpmath.mpf(c) for c in reversed(MINIMAX)], y) - p_infinity(y)
+            )
+            worst = max(worst, miss * a * (1 + a) / 2)  # its weight in the relative error
+        assert worst <= 6e-18  # 5.2e-18 with the coefficients rounded to float64
+        assert worst <= TOLERANCE[8]
+
+
+def test_series_coefficients_choose_taylor_near_zero_and_minimax_near_the_threshold() -> None:
+    assert series_coefficients(1e-4, F64) == TAYLOR[: series_terms(1e-4, F64)]
+    assert series_coefficients(0.0999, F64) == MINIMAX
+    assert series_coefficients(SERIES_THRESHOLD, F64) == MINIMAX
+    assert series_coefficients(series_threshold(F32), F32) == TAYLOR[:1]
 
 
 # ---------------------------------------------------------------- each route of the kernel

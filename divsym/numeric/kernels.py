@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from divsym.numeric.series import (
     SERIES_THRESHOLD,
     scaled_x_minus_log1p_series,
-    series_terms,
+    series_coefficients,
     series_threshold,
 )
 
@@ -212,7 +212,7 @@ def kernel_x_minus_log1p(w: NDArray[Any], v: NDArray[Any], u: NDArray[Any]) -> N
         np.divide(v64, a, out=a)
         largest = max(-float(a.min()), float(a.max()))  # NaN (w = u = 0) fails the test below
         if largest < threshold:
-            scaled_x_minus_log1p_series(a, v64, w64, series_terms(largest, dtype), out, y, h)
+            scaled_x_minus_log1p_series(a, v64, w64, series_coefficients(largest, dtype), out, y, h)
             return out
         np.abs(a, out=y)
         np.less(y, threshold, out=mask)
@@ -220,14 +220,14 @@ def kernel_x_minus_log1p(w: NDArray[Any], v: NDArray[Any], u: NDArray[Any]) -> N
         if count == 0:
             _direct(w64, v64, u64, out, ratio)
             return out
-        terms = series_terms(threshold, dtype)
+        coefficients = series_coefficients(threshold, dtype)
         if 2 * count >= size:
-            scaled_x_minus_log1p_series(a, v64, w64, terms, out, y, h)
+            scaled_x_minus_log1p_series(a, v64, w64, coefficients, out, y, h)
             np.logical_not(mask, out=mask)
             _patch(mask, (w64, v64, u64, a), out)
             return out
         _direct(w64, v64, u64, out, ratio)
-        _patch(mask, (w64, v64, u64, a), out, terms)
+        _patch(mask, (w64, v64, u64, a), out, coefficients)
     return out
 
 
@@ -235,15 +235,15 @@ def _patch(
     mask: NDArray[np.bool_],
     arrays: tuple[Float64, Float64, Float64, Float64],
     out: Float64,
-    terms: int = 0,
+    coefficients: tuple[float, ...] = (),
 ) -> None:
-    """Recompute ``out`` where ``mask``: directly (``terms = 0``) or by the series."""
+    """Recompute ``out`` where ``mask``: directly (no ``coefficients``) or by the series."""
     index = np.flatnonzero(mask)
     w, v, u, a = (np.take(x.reshape(-1), index) for x in arrays)
     part = np.empty(index.size, dtype=np.float64)
     scratch = [np.empty(index.size, dtype=np.float64) for _ in range(2)]
-    if terms:
-        scaled_x_minus_log1p_series(a, v, w, terms, part, *scratch)
+    if coefficients:
+        scaled_x_minus_log1p_series(a, v, w, coefficients, part, *scratch)
     else:
         _direct(w, v, u, part, scratch[0])
     out.reshape(-1)[index] = part
