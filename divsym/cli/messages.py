@@ -16,7 +16,7 @@ def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
     """``text`` cut to ``limit`` characters, ending in ``…`` when it was cut.
 
     >>> shorten("0.1," * 30)
-    '0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.…'
+    '0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1…'
     """
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
