@@ -15,14 +15,12 @@ with their statuses (:mod:`divsym.display`).
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 
-from sympy import preorder_traversal
-
 from divsym.identities import FACTORIES
 from divsym.kernel.derivation import Derivation
+from divsym.kernel.trust import lemmas_used as kernel_lemmas_used
 from divsym.kernel.verify import DerivationReport, Status
 from divsym.kernel.verify import verify as kernel_verify
 
@@ -38,17 +36,10 @@ class VerifiedReport(DerivationReport):
 
 def lemmas_used(derivation: Derivation) -> tuple[str, ...]:
     """The ids of the lemmas named by the nodes that appear anywhere in ``derivation``'s steps."""
-    found: set[str] = set()
-    for step in derivation.steps:
-        for node in preorder_traversal(step.expr):
-            lemma = getattr(type(node), "lemma", None)
-            if isinstance(lemma, str) and lemma:
-                found.add(lemma)
-    return tuple(sorted(found))
+    return kernel_lemmas_used(step.expr for step in derivation.steps)
 
 
 _LEMMA_STATUS: dict[str, Status] = {}
-_KERNEL_TAKES_LEMMAS = "lemmas" in inspect.signature(kernel_verify).parameters
 
 
 def _identity(lemma: str) -> Derivation | None:
@@ -84,9 +75,7 @@ def lemma_statuses(
 def _kernel(
     derivation: Derivation, lemmas: Mapping[str, Status], seed: int | None
 ) -> DerivationReport:
-    if _KERNEL_TAKES_LEMMAS:
-        return kernel_verify(derivation, seed=seed, lemmas=lemmas)  # type: ignore[call-arg]
-    return kernel_verify(derivation, seed=seed)
+    return kernel_verify(derivation, seed=seed, lemmas=lemmas)
 
 
 def _keep_derivation(report: DerivationReport, derivation: Derivation) -> VerifiedReport:

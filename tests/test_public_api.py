@@ -193,7 +193,6 @@ def test_the_kernel_gets_the_lemma_statuses(monkeypatch: pytest.MonkeyPatch) -> 
         return real(derivation, seed=seed)
 
     monkeypatch.setattr(api, "kernel_verify", kernel)
-    monkeypatch.setattr(api, "_KERNEL_TAKES_LEMMAS", True)
     monkeypatch.setattr(api, "_LEMMA_STATUS", {"gibbs-lemma": Status.CHECKED_NUMERICALLY})
     derivation = Derivation(
         "uses-gibbs", "uses G", (Step(_NeedsGibbs(x), "a"), Step(x - 1 - log(x), "b"))

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from sympy import Expr, Float, Function, Indexed, IndexedBase, KroneckerDelta, Symbol
+from sympy.core.logic import fuzzy_and
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
@@ -102,8 +103,10 @@ class TrueConditional(NamedQuantity):
         joint, marginal, index = self.args
         return joint[index] / marginal[index]  # type: ignore[no-any-return]
 
-    def _eval_is_positive(self) -> bool:
-        return True
+    def _eval_is_positive(self) -> bool | None:
+        # Positive exactly when both probabilities are: it follows the definition, no lemma.
+        joint, marginal, index = self.args
+        return fuzzy_and((joint[index].is_positive, marginal[index].is_positive))  # type: ignore[no-any-return]
 
     def _sympystr(self, printer: StrPrinter) -> str:
         index = printer._print(self.args[2])
