@@ -113,7 +113,8 @@ def _logits(name: str, z: ArrayLike, T: float, axis: int) -> NDArray[np.floating
     function = _NUMPY[name]
     with np.errstate(all="ignore"):
         if array.size <= SMALL:
-            if not np.isfinite(array.max(axis=ax)).all():
+            largest = array.max(axis=ax)
+            if not (math.isfinite(largest) if array.ndim == 1 else np.isfinite(largest).all()):
                 check_logits("z", array, ax)
             return _finish(function(array, t, ax), original.dtype)
         rows = to_rows(array, ax)

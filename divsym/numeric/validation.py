@@ -42,6 +42,8 @@ def as_float_array(name: str, value: Any) -> NDArray[np.floating[Any]]:
 
     Integer and boolean arrays become float64; float16/32/64 (and longer) are kept.
     """
+    if type(value) is np.ndarray and value.dtype.kind == "f" and value.ndim and value.size:
+        return value  # the common case, without the general checks (per-call overhead)
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be an array of numbers, got {_quote(value)}")
     try:
@@ -67,6 +69,8 @@ def as_float_array(name: str, value: Any) -> NDArray[np.floating[Any]]:
 
 def check_axis(name: str, array: NDArray[Any], axis: Any) -> int:
     """``axis`` as a nonnegative int for ``array``, or a ValueError/TypeError naming it."""
+    if type(axis) is int and -array.ndim <= axis < array.ndim:
+        return axis % array.ndim
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (numbers.Integral,)):
         raise TypeError(f"axis must be an int, got {axis!r}")
     if not -array.ndim <= int(axis) < array.ndim:
@@ -175,6 +179,8 @@ def temperature(value: Any, dtype: Any) -> float:
     and log-softmax is 0 there and ``-inf`` elsewhere; at a huge ``T`` softmax is uniform.
     Outside that range (``T`` = 1e-300 for float32 logits) a ValueError names ``T``.
     """
+    if type(value) is float and dtype == np.float64 and 5e-324 <= value <= 1.7976931348623157e308:
+        return value  # the common case (float64 bounds), without the general checks
     number = positive_scalar("T", value)
     info = np.finfo(dtype)
     low, high = float(info.smallest_subnormal), float(info.max)
