@@ -221,6 +221,11 @@ def kernel_x_minus_log1p(w: NDArray[Any], v: NDArray[Any], u: NDArray[Any]) -> N
             _direct(w64, v64, u64, out, ratio)
             return out
         coefficients = series_coefficients(threshold, dtype)
+        if size < _SMALL:  # both forms everywhere: fewer calls than picking out the entries
+            _direct(w64, v64, u64, out, ratio)
+            scaled_x_minus_log1p_series(a, v64, w64, coefficients, ratio, y, h)
+            np.copyto(out, ratio, where=mask)
+            return out
         if 2 * count >= size:
             scaled_x_minus_log1p_series(a, v64, w64, coefficients, out, y, h)
             np.logical_not(mask, out=mask)

@@ -90,13 +90,27 @@ def truncation_bound(a: float, terms: int) -> float:
     return float(a ** (2 * terms + 1) / ((2 * terms + 3) * (1 - a)))
 
 
+def _reach(terms: int, tolerance: float) -> float:
+    """The largest ``|a|`` (to 1e-15) with ``truncation_bound(|a|, terms) ≤ tolerance``."""
+    low, high = 0.0, 1.0
+    while high - low > 1e-15:
+        middle = (low + high) / 2
+        low, high = (
+            (middle, high) if truncation_bound(middle, terms) <= tolerance else (low, middle)
+        )
+    return low
+
+
+#: For each dtype size: how far ``1, 2, …, MAX_TERMS − 1`` terms reach.
+_REACH = {size: [_reach(k, t) for k in range(1, MAX_TERMS)] for size, t in TOLERANCE.items()}
+
+
 def series_terms(largest: float, dtype: np.dtype[Any]) -> int:
     """The fewest terms (1..MAX_TERMS) whose truncation bound at ``largest`` is tolerated."""
     if not 0 <= largest < 1:
         raise ValueError(f"largest must be |a| in [0, 1), got {largest!r}")
-    tolerance = TOLERANCE[_itemsize(dtype)]
-    for terms in range(1, MAX_TERMS):
-        if truncation_bound(largest, terms) <= tolerance:
+    for terms, reach in enumerate(_REACH[_itemsize(dtype)], start=1):
+        if largest <= reach:
             return terms
     return MAX_TERMS
 
