@@ -440,3 +440,13 @@ def test_argopt_drop_constant_keeps_a_step_in_theta() -> None:
 def test_log_of_product_refuses_infinitely_many_factors() -> None:
     expr = log(Product(1 + x**j, (j, 1, oo)))
     assert log_of_product(expr, NO_FACTS) == expr
+
+
+def test_restore_names_refuses_a_name_whose_assumptions_would_evaluate_something() -> None:
+    original = Sum(p[j], (j, 0, n - 1))  # j is declared positive but takes the value 0
+    bound = rename_bound_indices(original).variables[0]
+    result = Sum(Piecewise((p[bound], bound >= 1), (q[bound], True)), (bound, 0, n - 1))
+    # Named j, the condition j ≥ 1 would evaluate to True and drop the q_0 term.
+    restored = restore_names(result, original)
+    assert restored == result
+    assert_equal_at(restored, result, {n: 3})
