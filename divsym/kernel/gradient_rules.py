@@ -1,4 +1,4 @@
-"""Limit laws for difference quotients, as needed at high temperature (Hinton et al., 2015).
+"""Rules for the high-temperature expansions of knowledge distillation (Hinton et al., 2015).
 
 :mod:`~divsym.kernel.limit_rules` pushes a limit through a sum, product, quotient or Sum only
 when every part has a finite limit by the limit laws; a difference quotient such as
@@ -7,20 +7,49 @@ although each term's limit (``a − b``) is finite. The rule here is the same la
 way to show a part finite: a part without Sums, Limits, Piecewise or Derivatives is given to
 SymPy's ``limit`` as a whole, and kept only when the result is a finite value.
 
-Like every rule, it returns an expression equal to its input, or its input unchanged where a
+Two algebraic rules bring a difference of softmax-like quotients into that shape, a Sum of
+difference quotients over one denominator: :data:`absorb_count` writes ``n + c Σ_j t_j`` as
+``Σ_j (1 + c t_j)`` (the reverse of splitting off ``Σ_j 1 = n``), and
+:data:`quotients_over_one_sum` writes ``a/Σ_j s_j + b/Σ_j l_j`` as
+``Σ_j (a l_j + b s_j) / (Σ_j s_j · Σ_j l_j)``. The canonical form cannot find either (it only
+splits Sums and never brings fractions together), and the limit law needs them: in
+``(e^{au}/Σ_j e^{z_j u} − (1 + au)/(n + u Σ_j z_j))/u²`` no part has a finite limit, while
+every term of ``Σ_j (e^{au}(1 + z_j u) − (1 + au) e^{z_j u})/u²`` has one.
+
+Like every rule, each returns an expression equal to its input, or its input unchanged where a
 side condition fails (a Sum with bounds that are not integers or that depend on the limit
 variable, a denominator whose limit is not known to be nonzero, a limit that is not finite).
 """
 
 from __future__ import annotations
 
-from sympy import Add, Derivative, Expr, Limit, Mul, Piecewise, Pow, Sum, Symbol, limit
+from sympy import (
+    Add,
+    Basic,
+    Derivative,
+    Expr,
+    Limit,
+    Mul,
+    Piecewise,
+    Pow,
+    S,
+    Sum,
+    Symbol,
+    limit,
+)
 
 from divsym.kernel.context import Context
+from divsym.kernel.index_ranges import integer_limits
 from divsym.kernel.limit_rules import CommutativeLimit, finite_limit
 from divsym.kernel.rules import Rule
 
-__all__ = ["GRADIENT_RULES", "limit_of_difference_quotients", "termwise_finite_limit"]
+__all__ = [
+    "GRADIENT_RULES",
+    "absorb_count",
+    "limit_of_difference_quotients",
+    "quotients_over_one_sum",
+    "termwise_finite_limit",
+]
 
 
 def _whole_limit(f: Expr, x: Symbol, x0: Expr, direction: str) -> Expr | None:
@@ -120,7 +149,117 @@ limit_of_difference_quotients = Rule(
     _limit_of_difference_quotients,
 )
 
+
+def _scaled_sum(term: Expr) -> tuple[Expr, Sum] | None:
+    """``(c, Σ)`` when ``term`` is ``c·Σ`` with exactly one Sum factor, else None."""
+    factors = Mul.make_args(term)
+    sums = [f for f in factors if isinstance(f, Sum)]
+    if len(sums) != 1:
+        return None
+    (found,) = sums
+    return Mul(*(f for f in factors if f is not found)), found
+
+
+def _absorb(add: Add, classes: Symbol) -> Expr:
+    """``n + c Σ_{j=1}^{n} t_j + rest`` → ``Σ_{j=1}^{n} (1 + c t_j) + rest``, or ``add``."""
+    terms = list(add.args)
+    if terms.count(classes) != 1:
+        return add
+    candidates = []
+    for position, term in enumerate(terms):
+        scaled = _scaled_sum(term)
+        if scaled is None:
+            continue
+        c, s = scaled
+        if len(s.limits) != 1 or not integer_limits(s.limits):
+            continue
+        index, low, high = s.limits[0]
+        if low == 1 and high == classes and index not in c.free_symbols:
+            candidates.append((position, c, s))
+    if len(candidates) != 1:
+        return add  # none, or several Sums the count could go into: not this rule's choice
+    position, c, s = candidates[0]
+    index = s.limits[0][0]
+    absorbed = Sum(1 + c * s.function, (index, 1, classes))
+    rest = [t for p, t in enumerate(terms) if p != position and t != classes]
+    return Add(absorbed, *rest)
+
+
+def _absorb_count(expr: Expr, context: Context) -> Expr:
+    classes = context.classes
+    return expr.replace(  # type: ignore[no-any-return]
+        lambda e: isinstance(e, Add) and classes in e.args,
+        lambda e: _absorb(e, classes),
+    )
+
+
+def _over_a_sum(term: Expr) -> tuple[Expr, Sum] | None:
+    """``(a, Σ)`` when ``term`` is ``a / Σ`` with exactly one factor ``Σ^-1``, else None."""
+    factors = Mul.make_args(term)
+    inverses = [
+        f for f in factors if isinstance(f, Pow) and f.exp == -1 and isinstance(f.base, Sum)
+    ]
+    if len(inverses) != 1:
+        return None
+    (found,) = inverses
+    return Mul(*(f for f in factors if f is not found)), found.base
+
+
+def _combine(add: Expr, factor: Expr) -> Expr | None:
+    """``factor·(a/Σ_j s_j + b/Σ_j l_j)`` as one Sum over one denominator, or None."""
+    if not isinstance(add, Add) or len(add.args) != 2:
+        return None
+    first, second = (_over_a_sum(term) for term in add.args)
+    if first is None or second is None:
+        return None
+    (a, s), (b, ell) = first, second
+    if len(s.limits) != 1 or len(ell.limits) != 1 or not integer_limits(s.limits + ell.limits):
+        return None
+    (j, low, high), (m, low_l, high_l) = s.limits[0], ell.limits[0]
+    if (low, high) != (low_l, high_l):
+        return None
+    outside = a.free_symbols | b.free_symbols | factor.free_symbols
+    if j in outside or m in outside:
+        return None
+    l_j = ell.function.xreplace({m: j})
+    numerator = Mul(factor, a * l_j + b * s.function)
+    return Sum(numerator, (j, low, high)) / (s * ell)  # type: ignore[no-any-return]
+
+
+def _quotients_over_one_sum(expr: Expr, context: Context) -> Expr:
+    def walk(e: Basic) -> Basic:
+        if isinstance(e, Mul):
+            pairs = [a for a in e.args if _combine(a, S.One) is not None]
+            if len(pairs) == 1:
+                factor = Mul(*(a for a in e.args if a is not pairs[0]))
+                combined = _combine(pairs[0], factor)
+                if combined is not None:
+                    return combined
+        combined = _combine(e, S.One) if isinstance(e, Add) else None
+        if combined is not None:
+            return combined
+        if not e.args or isinstance(e, Sum):
+            return e  # a Sum is the numerator of another pair, or inside one: left alone
+        return e.func(*(walk(a) for a in e.args))
+
+    return walk(expr)  # type: ignore[return-value]
+
+
+absorb_count = Rule(
+    "absorb-count",
+    "n + c Σ_(j=1..n) t_j = Σ_(j=1..n) (1 + c t_j) for the number of classes n, c free of j"
+    " (Σ_(j=1..n) 1 = n, read backwards); refused when several Sums could take the n",
+    _absorb_count,
+)
+quotients_over_one_sum = Rule(
+    "quotients-over-one-sum",
+    "c (a/Σ_j s_j + b/Σ_j l_j) = Σ_j c (a l_j + b s_j) / (Σ_j s_j · Σ_j l_j) for two Sums over"
+    " the same integer bounds and a, b, c free of j: one denominator, the numerator one Sum",
+    _quotients_over_one_sum,
+)
+
 #: The rules of this module by name.
 GRADIENT_RULES: dict[str, Rule] = {
-    limit_of_difference_quotients.name: limit_of_difference_quotients
+    rule.name: rule
+    for rule in (limit_of_difference_quotients, absorb_count, quotients_over_one_sum)
 }
