@@ -35,6 +35,7 @@ from divsym.kernel.calculus_rules import (
     CALCULUS_RULES,
     collapse_kronecker_sums,
     differentiate,
+    factor_common_terms,
     resolve_piecewise_in_sums,
     split_sum_at,
     sum_of_constant,
@@ -450,3 +451,10 @@ def test_restore_names_refuses_a_name_whose_assumptions_would_evaluate_something
     restored = restore_names(result, original)
     assert restored == result
     assert_equal_at(restored, result, {n: 3})
+
+
+def test_factor_common_terms_leaves_an_infinite_sum_alone() -> None:
+    harmonic = Sum(2 * c / j, (j, 1, oo))  # factor_terms alone gives 2·c·Σ 1/j
+    assert factor_common_terms(harmonic, NO_FACTS) == harmonic
+    finite = Sum(2 * c / j, (j, 1, n))
+    assert factor_common_terms(finite, NO_FACTS) == 2 * c * Sum(1 / j, (j, 1, n))

@@ -14,6 +14,7 @@ from sympy import (
     Add,
     Basic,
     Derivative,
+    Dummy,
     Expr,
     Limit,
     Mul,
@@ -81,7 +82,11 @@ def _split_exponentials(expr: Expr, context: Context) -> Expr:
 
 
 def _factor_common(expr: Expr, context: Context) -> Expr:
-    return factor_terms(expr)  # type: ignore[no-any-return]
+    # factor_terms also pulls constants out of a Sum: an infinite one is kept opaque, as
+    # pull-constants does (0·Σ_(j≥1) 1 is not 0).
+    opaque = {s: Dummy() for s in expr.atoms(Sum, Product) if not integer_limits(s.limits)}
+    factored = factor_terms(expr.xreplace(opaque))
+    return factored.xreplace({d: s for s, d in opaque.items()})  # type: ignore[no-any-return]
 
 
 def _sum_of_constant(expr: Expr, context: Context) -> Expr:
@@ -199,7 +204,7 @@ collapse_kronecker_sums = Rule(
 split_exponentials = Rule("split-exponentials", "exp(a + b) = exp(a)·exp(b)", _split_exponentials)
 factor_common_terms = Rule(
     "factor-common-terms",
-    "a·b + a·c = a·(b + c), and a common factor of a quotient cancels",
+    "a·b + a·c = a·(b + c), and a common factor of a quotient cancels (not inside infinite Sums)",
     _factor_common,
 )
 sum_of_constant = Rule(
