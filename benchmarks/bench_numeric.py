@@ -1,11 +1,22 @@
 """Benchmark divsym's array functions against SciPy and, when installed, PyTorch (CPU).
 
-Run with ``make bench`` (or ``.venv/bin/python benchmarks/bench_numeric.py``). Every function
-is timed on (1024, 32768) and (33554, 1000) arrays in float64 and float32 in one run, with the
-same thread count for every library (1: NumPy/SciPy elementwise code is single-threaded, and
-PyTorch is set to 1 thread). Times are medians of ``--repeat`` calls, printed as ratios to the
-SciPy peer and to one ``np.copyto`` of the input. The peak extra memory of ``softmax`` is
-measured with ``tracemalloc`` (NumPy reports its allocations to it).
+Run with ``make bench`` (or ``.venv/bin/python benchmarks/bench_numeric.py``; ``--quick`` for
+a smoke run on small arrays). In one run it prints:
+
+- every function on (1024, 32768) and (33554, 1000) arrays of independent distributions, in
+  float64 and float32;
+- KL and Jensen–Shannon on *close* inputs, the distillation case: ``p = softmax(z)``,
+  ``q = softmax(z + ε·N(0, 1))`` for ε = 0.01 and 0.1;
+- per-call microseconds on tiny (10,) vectors.
+
+Every library gets the same thread count (1: NumPy/SciPy elementwise code is
+single-threaded, and PyTorch is set to 1 thread). Calls of divsym and its peer alternate, so
+that a change of machine load hits both; times are medians of ``--repeat`` calls, printed as
+ratios to the SciPy peer and to one ``np.copyto`` of the input, with divsym's minor page
+faults per call (``resource.getrusage``). With PyTorch installed, a column times torch
+tensors passed through divsym against the torch function ('n/a' while divsym does not return
+torch tensors for them). The peak extra memory of ``softmax`` is measured with ``tracemalloc``
+(NumPy reports its allocations to it).
 """
 
 from __future__ import annotations
@@ -15,6 +26,7 @@ import datetime
 import importlib
 import os
 import platform
+import resource
 import statistics
 import time
 import tracemalloc
@@ -43,8 +55,16 @@ def _optional_module(name: str) -> Any:
 torch: Any = _optional_module("torch")
 
 SHAPES = ((1024, 32768), (33554, 1000))
+QUICK_SHAPES = ((64, 100),)
 DTYPES = (np.float64, np.float32)
 TEMPERATURE = 2.0
+#: The noise scales of the close inputs (the distillation case).
+EPSILONS = (0.01, 0.1)
+#: Targets on close inputs: divsym time over the peer's.
+CLOSE_TARGETS = {"kl_divergence": 1.2, "js_divergence": 0.6}
+#: Length of the tiny vectors and calls per timing sample on them.
+TINY = 10
+TINY_CALLS = 2000
 
 Array = NDArray[Any]
 
@@ -122,6 +142,10 @@ CASES = (
 )
 
 
+def _minor_faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def _median_seconds(function: Callable[..., Any], arguments: tuple[Any, ...], repeat: int) -> float:
     function(*arguments)  # warm up (page faults of the first allocation, lazy imports)
     times = []
@@ -130,6 +154,55 @@ def _median_seconds(function: Callable[..., Any], arguments: tuple[Any, ...], re
         function(*arguments)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Medians of alternating calls of divsym and a peer, and divsym's faults per call."""
+
+    ours: float
+    theirs: float
+    faults: float
+
+    @property
+    def ratio(self) -> float:
+        return self.ours / self.theirs
+
+
+def _compare(
+    ours: Callable[..., Any],
+    theirs: Callable[..., Any],
+    arguments: tuple[Any, ...],
+    repeat: int,
+) -> Timing:
+    """Time ``ours`` and ``theirs`` alternately (a load change hits both), after a warm-up."""
+    ours(*arguments)
+    theirs(*arguments)
+    mine, peer, faults = [], [], 0
+    for _ in range(repeat):
+        before = _minor_faults()
+        start = time.perf_counter()
+        ours(*arguments)
+        mine.append(time.perf_counter() - start)
+        faults += _minor_faults() - before
+        start = time.perf_counter()
+        theirs(*arguments)
+        peer.append(time.perf_counter() - start)
+    return Timing(statistics.median(mine), statistics.median(peer), faults / repeat)
+
+
+def _torch_ratio(case: Case, tensors: tuple[Any, ...] | None, repeat: int) -> str:
+    """divsym on torch tensors over the torch function; 'n/a' unless divsym returns tensors."""
+    if tensors is None or case.torch is None:
+        return "—"
+    try:
+        result = case.divsym(*tensors)
+    except (TypeError, ValueError):
+        return "n/a"
+    if not isinstance(result, torch.Tensor):
+        return "n/a"
+    timing = _compare(case.divsym, case.torch, tensors, repeat)
+    return f"{timing.ratio:.2f}"
 
 
 def _inputs(shape: tuple[int, int], dtype: type[np.floating[Any]]) -> tuple[Array, Array, Array]:
@@ -141,6 +214,65 @@ def _inputs(shape: tuple[int, int], dtype: type[np.floating[Any]]) -> tuple[Arra
         e /= e.sum(axis=-1, keepdims=True)
         distributions.append(e.astype(dtype))
     return z, distributions[0], distributions[1]
+
+
+def _softmax64(z: Array) -> Array:
+    e: Array = np.exp(z - z.max(axis=-1, keepdims=True))
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
+
+
+def close_inputs(
+    shape: tuple[int, int], dtype: type[np.floating[Any]], epsilon: float
+) -> tuple[Array, Array]:
+    """``p = softmax(z)``, ``q = softmax(z + ε·N(0, 1))`` with ``z = 3·N(0, 1)`` (float64, cast)."""
+    rng = np.random.default_rng(20261130)
+    z = 3.0 * rng.standard_normal(shape)
+    p = _softmax64(z).astype(dtype)
+    z += epsilon * rng.standard_normal(shape)
+    return p, _softmax64(z).astype(dtype)
+
+
+def _per_call_microseconds(function: Callable[[], Any], calls: int, repeat: int) -> float:
+    function()
+    samples = []
+    for _ in range(max(3, repeat)):
+        start = time.perf_counter()
+        for _ in range(calls):
+            function()
+        samples.append((time.perf_counter() - start) / calls * 1e6)
+    return statistics.median(samples)
+
+
+def tiny_rows(calls: int, repeat: int) -> list[tuple[str, str, float, float]]:
+    """(function, peer, divsym µs, peer µs) per call on (10,) float64 vectors."""
+    rng = np.random.default_rng(20261131)
+    z = rng.standard_normal(TINY)
+    p, q = _softmax64(z), _softmax64(rng.standard_normal(TINY))
+    pairs: list[tuple[str, str, Callable[[], Any], Callable[[], Any]]] = [
+        ("softmax", "special.softmax(z)", lambda: divsym.softmax(z), lambda: special.softmax(z)),
+        (
+            "kl_divergence",
+            "stats.entropy(p, q)",
+            lambda: divsym.kl_divergence(p, q),
+            lambda: stats.entropy(p, q),
+        ),
+        (
+            "js_divergence",
+            "jensenshannon(p, q)**2",
+            lambda: divsym.js_divergence(p, q),
+            lambda: jensenshannon(p, q) ** 2,
+        ),
+    ]
+    return [
+        (
+            name,
+            peer_name,
+            _per_call_microseconds(ours, calls, repeat),
+            _per_call_microseconds(theirs, calls, repeat),
+        )
+        for name, peer_name, ours, theirs in pairs
+    ]
 
 
 def _cpu_model() -> str:
@@ -180,74 +312,123 @@ def _shape(text: str) -> tuple[int, int]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5, help="timed calls per function")
+    parser.add_argument("--repeat", type=int, default=7, help="timed calls per function")
     parser.add_argument(
         "--shape",
         type=_shape,
         action="append",
         help="an input shape ROWSxCOLUMNS (repeatable; default: the issue's two shapes)",
     )
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: 64×100 arrays, one call each"
+    )
     args = parser.parse_args(argv)
-    shapes = tuple(args.shape) if args.shape else SHAPES
+    repeat = 1 if args.quick else args.repeat
+    shapes = tuple(args.shape) if args.shape else QUICK_SHAPES if args.quick else SHAPES
     if torch is not None:
         torch.set_num_threads(1)
     print(f"date: {datetime.date.today().isoformat()}")
     print(f"machine: {os.cpu_count()} cores (nproc), {_cpu_model()}")
     versions = f"numpy {np.__version__}, scipy {scipy.__version__}"
     versions += f", torch {torch.__version__} (1 thread)" if torch is not None else ", no torch"
-    print(f"versions: {versions}; median of {args.repeat} calls")
-    rows = []
-    failures = []
-    for shape in shapes:
-        for dtype in DTYPES:
-            z, p, q = _inputs(shape, dtype)
-            target = np.empty_like(z)
-            copy = _median_seconds(np.copyto, (target, z), args.repeat)
-            tensors = tuple(torch.from_numpy(a) for a in (z, p, q)) if torch is not None else None
-            for case in CASES:
-                ours = _median_seconds(case.divsym, (z, p, q), args.repeat)
-                torch_time = (
-                    _median_seconds(case.torch, tensors, args.repeat)
-                    if tensors is not None and case.torch is not None
-                    else None
-                )
-                for peer_name, (peer, limit) in case.peers.items():
-                    theirs = _median_seconds(peer, (z, p, q), args.repeat)
-                    ratio = ours / theirs
-                    if ratio > limit:
-                        failures.append(f"{case.name} {shape} {np.dtype(dtype)} vs {peer_name}")
-                    rows.append(
-                        (
-                            case.name,
-                            f"{shape[0]}×{shape[1]}",
-                            np.dtype(dtype).name,
-                            peer_name,
-                            ratio,
-                            limit,
-                            ours / copy,
-                            theirs / copy,
-                            None if torch_time is None else torch_time / copy,
-                        )
-                    )
-            print(f"  done {shape} {np.dtype(dtype).name}", flush=True)
+    print(f"versions: {versions}; median of {repeat} alternating calls")
+    failures: list[str] = []
+    independent = _independent_table(shapes, repeat, failures)
+    close = _close_table(shapes[0], repeat, failures)
+    tiny = tiny_rows(100 if args.quick else TINY_CALLS, repeat)
     print()
     print(
         "| function | shape | dtype | SciPy peer | divsym / SciPy (target) "
-        "| divsym / copy | SciPy / copy | PyTorch / copy |"
+        "| divsym / copy | SciPy / copy | PyTorch / copy | divsym(torch) / PyTorch "
+        "| faults / call |"
     )
-    print("|---|---|---|---|---|---|---|---|")
-    for name, shape_text, dtype_name, peer_name, ratio, limit, ours, theirs, tt in rows:
-        torch_text = "—" if tt is None else f"{tt:.2f}"
-        print(
-            f"| `{name}` | {shape_text} | {dtype_name} | `{peer_name}` | {ratio:.2f} (≤ {limit})"
-            f" | {ours:.2f} | {theirs:.2f} | {torch_text} |"
-        )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for row in independent:
+        print(row)
+    print()
+    print(
+        f"Close inputs, {shapes[0][0]}×{shapes[0][1]}: p = softmax(z), q = softmax(z + ε·N(0, 1))"
+    )
+    print()
+    print("| function | ε | dtype | SciPy peer | divsym / SciPy (target) | faults / call |")
+    print("|---|---|---|---|---|---|")
+    for row in close:
+        print(row)
+    print()
+    print(f"Tiny inputs: ({TINY},) float64 vectors, µs per call")
+    print()
+    print("| function | SciPy peer | divsym µs | SciPy µs | divsym / SciPy |")
+    print("|---|---|---|---|---|")
+    for name, peer_name, ours, theirs in tiny:
+        print(f"| `{name}` | `{peer_name}` | {ours:.1f} | {theirs:.1f} | {ours / theirs:.2f} |")
     peak = peak_softmax_memory(shapes[0])
     print()
     print(f"peak memory of softmax on {shapes[0]} float64: {peak:.2f}× the input (≤ 3)")
     if peak > 3:
         failures.append("softmax peak memory")
     print("targets: all met" if not failures else f"targets missed: {failures}")
+
+
+def _independent_table(
+    shapes: tuple[tuple[int, int], ...], repeat: int, failures: list[str]
+) -> list[str]:
+    rows = []
+    for shape in shapes:
+        for dtype in DTYPES:
+            z, p, q = _inputs(shape, dtype)
+            target = np.empty_like(z)
+            copy = _median_seconds(np.copyto, (target, z), repeat)
+            tensors = tuple(torch.from_numpy(a) for a in (z, p, q)) if torch is not None else None
+            for case in CASES:
+                torch_time = (
+                    _median_seconds(case.torch, tensors, repeat)
+                    if tensors is not None and case.torch is not None
+                    else None
+                )
+                torch_text = "—" if torch_time is None else f"{torch_time / copy:.2f}"
+                through_torch = _torch_ratio(case, tensors, repeat)
+                for peer_name, (peer, limit) in case.peers.items():
+                    timing = _compare(case.divsym, peer, (z, p, q), repeat)
+                    if timing.ratio > limit:
+                        failures.append(f"{case.name} {shape} {np.dtype(dtype)} vs {peer_name}")
+                    rows.append(
+                        f"| `{case.name}` | {shape[0]}×{shape[1]} | {np.dtype(dtype).name} "
+                        f"| `{peer_name}` | {timing.ratio:.2f} (≤ {limit}) "
+                        f"| {timing.ours / copy:.2f} | {timing.theirs / copy:.2f} "
+                        f"| {torch_text} | {through_torch} | {timing.faults:.0f} |"
+                    )
+            print(f"  done {shape} {np.dtype(dtype).name}", flush=True)
+    return rows
+
+
+def _close_table(shape: tuple[int, int], repeat: int, failures: list[str]) -> list[str]:
+    peers: dict[str, tuple[str, Callable[[Array, Array], Any], Callable[[Array, Array], Any]]] = {
+        "kl_divergence": (
+            "rel_entr(p, q).sum(-1)",
+            divsym.kl_divergence,
+            lambda p, q: special.rel_entr(p, q).sum(-1),
+        ),
+        "js_divergence": (
+            "jensenshannon(p, q, axis=-1)**2",
+            divsym.js_divergence,
+            lambda p, q: jensenshannon(p, q, axis=-1) ** 2,
+        ),
+    }
+    rows = []
+    for epsilon in EPSILONS:
+        for dtype in DTYPES:
+            p, q = close_inputs(shape, dtype, epsilon)
+            for name, (peer_name, ours, theirs) in peers.items():
+                timing = _compare(ours, theirs, (p, q), repeat)
+                limit = CLOSE_TARGETS[name]
+                if timing.ratio > limit:
+                    failures.append(f"{name} close ε={epsilon} {np.dtype(dtype)} vs {peer_name}")
+                rows.append(
+                    f"| `{name}` | {epsilon} | {np.dtype(dtype).name} | `{peer_name}` "
+                    f"| {timing.ratio:.2f} (≤ {limit}) | {timing.faults:.0f} |"
+                )
+            print(f"  done close ε={epsilon} {np.dtype(dtype).name}", flush=True)
+    return rows
 
 
 if __name__ == "__main__":
