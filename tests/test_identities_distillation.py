@@ -9,26 +9,31 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import replace
 
+import mpmath
 import pytest
-from sympy import Add, Expr, KroneckerDelta, Mul, Rational, Sum, exp, latex, log
+from sympy import Add, Expr, KroneckerDelta, Mul, Rational, Sum, Symbol, exp, latex, log, oo
 
 from divsym.identities import all_derivations
 from divsym.identities.distillation import (
     distillation_gradient,
     distillation_gradient_softmax_teacher,
+    distillation_high_temperature,
     distillation_temperature_squared,
     distillation_zero_mean_logits,
     hard_label_gradient,
     jsd_entropy_form,
     label,
+    linearised_softmax,
 )
 from divsym.identities.lecture import SECTIONS
 from divsym.kernel.backstop import numeric_check
 from divsym.kernel.context import Context
 from divsym.kernel.derivation import Derivation, Relation
+from divsym.kernel.limit_rules import CommutativeLimit as Limit
 from divsym.kernel.limit_rules import u
-from divsym.kernel.verify import Status, verify
+from divsym.kernel.verify import Status, symbolic_route, verify
 from divsym.symbols.distillation import TeacherProbability
 from divsym.symbols.notation import T, i, j, k, n, p, q, v, z
 from divsym.symbols.quantities import Entropy
@@ -56,6 +61,31 @@ _NEEDS_INDICES = pytest.mark.skipif(
     reason="the backstop cannot evaluate p[k] for a free class index k yet",
 )
 
+
+def _backstop_evaluates_second_order_limits() -> bool:
+    """Whether the backstop evaluates ``lim_{u→0⁺} (e^u − 1 − u)/u² = 1/2``.
+
+    At ``u = 10^-120``, where the backstop evaluates a limit, ``e^u − 1 − u`` is ``10^-240``:
+    it needs more than 275 working digits there. The high-temperature derivation's limits are
+    such second-order differences.
+    """
+    result = numeric_check(
+        Limit((exp(u) - 1 - u) / u**2, u, 0, "+"),
+        Rational(1, 2),
+        Relation.EQ,
+        Context(),
+        classes=3,
+        points=1,
+        rng=random.Random(0),
+    )
+    return result.ok
+
+
+_NEEDS_LIMIT_DIGITS = pytest.mark.skipif(
+    not _backstop_evaluates_second_order_limits(),
+    reason="the backstop's limits lose a second-order difference at 1/T = 10^-120",
+)
+
 #: id → (factory, the route of each step: "rules" when the step's own rules reproduce it,
 #: possibly followed by the canonical form; "canonical" when only the canonical form does).
 EXPECTED: dict[str, tuple[Callable[[], Derivation], tuple[str, ...]]] = {
@@ -77,6 +107,10 @@ EXPECTED: dict[str, tuple[Callable[[], Derivation], tuple[str, ...]]] = {
         hard_label_gradient,
         ("rules", "rules", "rules", "rules", "canonical"),
     ),
+    "distillation-high-temperature": (
+        distillation_high_temperature,
+        ("rules", "rules", "rules", "rules"),
+    ),
 }
 #: Those whose steps contain p[k] with the free class index k (see _NEEDS_INDICES).
 _WITH_FREE_INDEX = {"distillation-gradient", "distillation-temperature-squared"}
@@ -95,7 +129,10 @@ def _failed(derivation: Derivation, step: int) -> None:
 
 
 def _marks(name: str) -> list[pytest.MarkDecorator]:
-    return [_NEEDS_INDICES] if name in _WITH_FREE_INDEX else []
+    marks = [_NEEDS_INDICES] if name in _WITH_FREE_INDEX else []
+    if name == "distillation-high-temperature":
+        marks.append(_NEEDS_LIMIT_DIGITS)
+    return marks
 
 
 @pytest.mark.parametrize(
@@ -328,3 +365,116 @@ def test_high_temperature_limit_of_t_instead_of_t_squared_is_failed() -> None:
     right = derivation.steps[1].expr
     wrong = right.func(right.args[0] * u, *right.args[1:])
     _failed(derivation.with_step(1, wrong), 1)
+
+
+# --- the paper's eq. (3) with the order of its error --------------------------------------
+
+
+def test_high_temperature_remarks_say_which_line_is_the_papers_equation_3() -> None:
+    remarks = distillation_high_temperature().remarks
+    assert any("eq. (3)" in r and "line (1)" in r and "ours" in r for r in remarks)
+
+
+def test_high_temperature_coefficient_agrees_with_mpmath_at_large_t() -> None:
+    """The last line's c_k against T³ (∂C/∂z_k − (1/T)(A_k − B_k)) computed directly.
+
+    Independent of the kernel: mpmath at 80 digits, n = 3, k = 2, T = 10^8, so the
+    difference from the limit is O(1/T) ≈ 10^-8 (the next term of the series).
+    """
+    logits_z, logits_v, k_value = [1.5, -0.25, 0.75], [-0.5, 2.0, 0.125], 1
+    with mpmath.workdps(80):
+        t = mpmath.mpf(10) ** 8
+        zs = [mpmath.mpf(x) for x in logits_z]
+        vs = [mpmath.mpf(x) for x in logits_v]
+
+        def softmax(w: list[mpmath.mpf]) -> mpmath.mpf:
+            return mpmath.exp(w[k_value] / t) / mpmath.fsum(mpmath.exp(x / t) for x in w)
+
+        def linear(w: list[mpmath.mpf]) -> mpmath.mpf:
+            return (1 + w[k_value] / t) / (len(w) + mpmath.fsum(w) / t)
+
+        error = (softmax(zs) - softmax(vs) - linear(zs) + linear(vs)) / t
+        direct = t**3 * error
+    last = distillation_high_temperature().steps[-1].expr
+    values: dict[Expr, Expr] = {}
+    values.update({z[m + 1]: Rational(x) for m, x in enumerate(logits_z)})
+    values.update({v[m + 1]: Rational(x) for m, x in enumerate(logits_v)})
+    claimed = last.subs(n, 3).doit().subs(k, k_value + 1).subs(values)
+    # By hand: (z_2² − v_2²)/6 − (Σ z_j² − Σ v_j²)/18 = (1/16 − 4)/6 − (23/8 − 273/64)/18.
+    assert claimed == Rational(-667, 1152)
+    assert abs(direct - mpmath.mpf(claimed.p) / claimed.q) < mpmath.mpf(10) ** -7
+
+
+#: The teacher's dummy index, as in the module (a Symbol is its name and assumptions).
+_l = Symbol("l", integer=True, positive=True)
+
+
+def _with_fixed_n_off(derivation: Derivation) -> Derivation:
+    return replace(derivation, fixed_n=())
+
+
+def _high_temperature_start(power: int, sign: int) -> Expr:
+    """Line (1) with ``T^power`` and ``e^x ≈ 1 + sign·x`` in the approximation."""
+    gradient = Mul(Add(_q(k), -TeacherProbability(v, T, k)), 1 / T, evaluate=False)
+    approximation = Mul(
+        Add(linearised_softmax(z, j, sign * T), -linearised_softmax(v, _l, sign * T)),
+        1 / T,
+        evaluate=False,
+    )
+    return Limit(Mul(T**power, Add(gradient, -approximation), evaluate=False), T, oo)
+
+
+def test_high_temperature_start_is_as_built() -> None:
+    assert distillation_high_temperature().steps[0].expr == _high_temperature_start(3, 1)
+
+
+def _z_sq() -> Expr:
+    return Sum(z[j] ** 2, (j, 1, n)) - Sum(v[_l] ** 2, (_l, 1, n))
+
+
+#: (what is wrong, the step replaced, the wrong expression).
+_WRONG_HIGH_TEMPERATURE = [
+    ("order 1/T^4 claimed: T^4 times the error", 0, _high_temperature_start(4, 1)),
+    ("order 1/T^2 claimed: T^2 times the error", 0, _high_temperature_start(2, 1)),
+    ("e^x ≈ 1 − x: the wrong sign in the paper's expansion", 0, _high_temperature_start(3, -1)),
+    (
+        "the limits of the difference quotients as (a − b)²/2",
+        3,
+        Sum((z[k] - z[j]) ** 2 / 2, (j, 1, n)) / Sum(1, (j, 1, n)) ** 2
+        - Sum((v[k] - v[_l]) ** 2 / 2, (_l, 1, n)) / Sum(1, (_l, 1, n)) ** 2,
+    ),
+    (
+        "sign flipped",
+        4,
+        -((z[k] ** 2 - v[k] ** 2) / (2 * n) - _z_sq() / (2 * n**2)),
+    ),
+    ("1/n for 1/(2n)", 4, (z[k] ** 2 - v[k] ** 2) / n - _z_sq() / (2 * n**2)),
+    ("the mean of the squares dropped", 4, (z[k] ** 2 - v[k] ** 2) / (2 * n)),
+]
+
+
+@pytest.mark.parametrize(("label", "step", "wrong"), _WRONG_HIGH_TEMPERATURE)
+def test_wrong_high_temperature_step_is_not_proved_symbolically(
+    label: str, step: int, wrong: Expr
+) -> None:
+    derivation = _with_fixed_n_off(distillation_high_temperature())
+    assert wrong != derivation.steps[step].expr, label
+    changed = derivation.with_step(step, wrong)
+    # The step after a changed first line, else the changed step itself.
+    checked = step + 1 if step == 0 else step
+    status, route, _ = symbolic_route(
+        changed.steps[checked - 1].expr, changed.steps[checked], changed
+    )
+    assert status is not Status.PROVED, (label, route)
+
+
+@pytest.mark.parametrize(
+    ("label", "step", "wrong"),
+    [
+        pytest.param(*case, marks=[_NEEDS_LIMIT_DIGITS] if case[1] < 4 else [])
+        for case in _WRONG_HIGH_TEMPERATURE
+    ],
+)
+def test_wrong_high_temperature_step_is_failed(label: str, step: int, wrong: Expr) -> None:
+    derivation = distillation_high_temperature()
+    _failed(derivation.with_step(step, wrong), step + 1 if step == 0 else step)

@@ -31,7 +31,11 @@ from sympy import (
 from divsym.kernel.calculus_rules import collapse_kronecker_sums, differentiate, sum_of_constant
 from divsym.kernel.context import Context
 from divsym.kernel.derivation import Derivation, Step
-from divsym.kernel.gradient_rules import limit_of_difference_quotients
+from divsym.kernel.gradient_rules import (
+    absorb_count,
+    limit_of_difference_quotients,
+    quotients_over_one_sum,
+)
 from divsym.kernel.limit_rules import CommutativeLimit as Limit
 from divsym.kernel.limit_rules import evaluate_limits, reciprocal_temperature, u
 from divsym.kernel.rules import (
@@ -53,11 +57,13 @@ from divsym.symbols.softmax import SoftmaxProbability
 __all__ = [
     "distillation_gradient",
     "distillation_gradient_softmax_teacher",
+    "distillation_high_temperature",
     "distillation_temperature_squared",
     "distillation_zero_mean_logits",
     "hard_label_gradient",
     "jsd_entropy_form",
     "label",
+    "linearised_softmax",
     "soft_loss",
 ]
 
@@ -471,5 +477,114 @@ def distillation_zero_mean_logits() -> Derivation:
             " the limit of line (5).",
             "The zero means are not a fact divsym can state in a Context, so the last line keeps"
             " the means; setting them to 0 is substitution, not a proof step.",
+        ),
+    )
+
+
+def linearised_softmax(logits: IndexedBase, dummy: Symbol, temperature: Expr) -> Expr:
+    """``(1 + w_k/T) / (n + Σ_j w_j/T)``: the softmax ``q_k`` with ``e^x ≈ 1 + x`` in every
+    exponential, as in the paper's eq. (3)."""
+    return (1 + logits[k] / temperature) / (n + Sum(logits[dummy], (dummy, 1, n)) / temperature)
+
+
+def _second_order_quotient(logits: IndexedBase, dummy: Symbol) -> Expr:
+    """``(e^{w_k u}(1 + w_j u) − (1 + w_k u) e^{w_j u})/u²``, which tends to ``(w_k² − w_j²)/2``."""
+    return (
+        exp(logits[k] * u) * (1 + logits[dummy] * u) - (1 + logits[k] * u) * exp(logits[dummy] * u)
+    ) / u**2
+
+
+def _softmax_minus_linearised(logits: IndexedBase, dummy: Symbol) -> Expr:
+    """``q_k − A_k`` at ``T = 1/u`` as one Sum over one denominator, divided by ``u²``."""
+    return Sum(_second_order_quotient(logits, dummy), (dummy, 1, n)) / (
+        Sum(exp(logits[dummy] * u), (dummy, 1, n)) * Sum(1 + logits[dummy] * u, (dummy, 1, n))
+    )
+
+
+def distillation_high_temperature() -> Derivation:
+    """``∂C/∂z_k − (1/T)(A_k − B_k) = O(1/T³)``: the paper's eq. (3) with its error's order.
+
+    ``A_k`` and ``B_k`` are the student's and the teacher's softmax with ``e^x ≈ 1 + x``; the
+    order is stated as the finite limit of ``T³`` times the difference, found exactly.
+    """
+    z_norm = Sum(exp(z[j] * u), (j, 1, n))
+    v_norm = Sum(exp(v[_l] * u), (_l, 1, n))
+    z_linear = (1 + z[k] * u) / (n + u * Sum(z[j], (j, 1, n)))
+    v_linear = (1 + v[k] * u) / (n + u * Sum(v[_l], (_l, 1, n)))
+    approximation = Mul(
+        Add(linearised_softmax(z, j, T), -linearised_softmax(v, _l, T)), 1 / T, evaluate=False
+    )
+    gradient = Mul(Add(_q(k), -TeacherProbability(v, T, k)), 1 / T, evaluate=False)
+
+    def at_zero(e: Expr) -> Limit:
+        return Limit(e, u, 0, "+")
+
+    def value(logits: IndexedBase, dummy: Symbol) -> Expr:
+        return (
+            Sum((logits[k] ** 2 - logits[dummy] ** 2) / 2, (dummy, 1, n))
+            / Sum(1, (dummy, 1, n)) ** 2
+        )
+
+    z_squares, v_squares = Sum(z[j] ** 2, (j, 1, n)), Sum(v[_l] ** 2, (_l, 1, n))
+    return Derivation(
+        id="distillation-high-temperature",
+        title="At high temperature dC/dz_k = (1/T)(A_k - B_k) + O(1/T^3), e^x ~ 1 + x",
+        section="distillation",
+        context=_context(normalised=False),
+        steps=(
+            Step(
+                Limit(Mul(T**3, Add(gradient, -approximation), evaluate=False), T, oo),
+                "∂C/∂z_k = (q_k − p_k)/T (the paper's eq. (2), distillation-gradient-softmax-"
+                "teacher) minus its high-temperature approximation (1/T)(A_k − B_k), the"
+                " paper's eq. (3) with A_k = (1 + z_k/T)/(n + Σ_j z_j/T) and B_k the same for"
+                " the teacher's logits v; the error is O(1/T³) when T³ times it has a finite"
+                " limit as T → ∞",
+            ),
+            Step(
+                at_zero(
+                    (exp(z[k] * u) / z_norm - z_linear) / u**2
+                    - (exp(v[k] * u) / v_norm - v_linear) / u**2
+                ),
+                "eq. (1) for q_k and p_k; substitute u = 1/T: T → ∞ is u → 0⁺, and"
+                " T³ · (1/T) = 1/u²",
+                rules=(unfold_definitions, reciprocal_temperature),
+            ),
+            Step(
+                at_zero(_softmax_minus_linearised(z, j) - _softmax_minus_linearised(v, _l)),
+                "n + u Σ_j z_j = Σ_j (1 + z_j u); then over one denominator:"
+                " e^{z_k u}/Σ_j e^{z_j u} − (1 + z_k u)/Σ_j (1 + z_j u)"
+                " = Σ_j (e^{z_k u}(1 + z_j u) − (1 + z_k u) e^{z_j u}) /"
+                " (Σ_j e^{z_j u} · Σ_j (1 + z_j u)), the same for v",
+                rules=(absorb_count, quotients_over_one_sum),
+            ),
+            Step(
+                value(z, j) - value(v, _l),
+                "limits of a difference, a quotient and of Sums of n terms (n does not depend"
+                " on u): by Taylor's theorem e^{au}(1 + bu) − (1 + au)e^{bu} = (a² − b²)u²/2"
+                " + O(u³), so each term's limit is (a² − b²)/2; e^{z_j u} → 1 and"
+                " 1 + z_j u → 1, so each denominator tends to n² ≠ 0",
+                rules=(limit_of_difference_quotients, evaluate_limits),
+            ),
+            Step(
+                (z[k] ** 2 - v[k] ** 2) / (2 * n) - (z_squares - v_squares) / (2 * n**2),
+                "split the Sums; Σ_j z_k² = n z_k² and Σ_j 1 = n",
+                rules=(expand_summands, split_sums, pull_constants, sum_of_constant),
+            ),
+        ),
+        remarks=(
+            "The paper's eq. (3) (Hinton, Vinyals & Dean, 2015, section 2.1) is the"
+            " approximation in line (1): ∂C/∂z_k ≈ (1/T)((1 + z_k/T)/(N + Σ_j z_j/T) −"
+            " (1 + v_k/T)/(N + Σ_j v_j/T)) for T large compared with the logits, by"
+            " e^x ≈ 1 + x (N = n classes). Everything else is ours: the paper states (3)"
+            " with ≈ and no order. Here the order is proved: T³ times the error tends to the"
+            " finite value of the last line, so ∂C/∂z_k = (1/T)(A_k − B_k) + c_k/T³ + o(1/T³)"
+            " with c_k = (z_k² − v_k²)/(2n) − (Σ_j z_j² − Σ_j v_j²)/(2n²).",
+            "The order is not better than 1/T³: c_k is not 0 in general (z = (1, 0, …, 0),"
+            " v = 0 give c_1 = (n − 1)/(2n²)). The first line starts from eq. (2), which"
+            " distillation-gradient-softmax-teacher proves, because the numeric backstop"
+            " cannot take a derivative inside a limit at T = 10^120.",
+            "The error is a difference of second order: at 1/T = 10^-120, where the numeric"
+            " backstop evaluates a limit, q_k − A_k is about 10^-240, so the backstop needs"
+            " more than 275 working digits inside a limit to check lines (1)–(3).",
         ),
     )
