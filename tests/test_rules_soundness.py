@@ -27,6 +27,7 @@ from sympy import (
     Rational,
     Sum,
     Symbol,
+    exp,
     log,
     oo,
 )
@@ -155,6 +156,18 @@ def test_bound_index_assumptions_come_from_the_bounds() -> None:
 def test_expand_logs_does_not_trust_a_positive_index_summed_over_negatives() -> None:
     expr = Sum(log(j**2), (j, -n, -1))  # log(j²) = 2 log j is false for j < 0
     assert_equal_at(expand_logs(expr, NO_FACTS), expr, {n: 3})
+
+
+def test_a_sum_from_zero_is_not_positive_for_a_precondition() -> None:
+    # SymPy calls Σ_(j=0..n-1) j·e^θ positive because j is declared positive; at n = 1 it is
+    # the single term 0·e^θ = 0, so argmax f = argmax log f has no precondition f > 0 there.
+    theta = Symbol("theta", real=True)
+    objective = Sum(j * exp(theta), (j, 0, n - 1))
+    assert objective.is_positive is True  # the trap
+    assert numeric(objective, {n: 1}) == 0
+    assert argopt_log(ArgMax(objective, theta), NO_FACTS) == ArgMax(objective, theta)
+    from_one = Sum(j * exp(theta), (j, 1, n))  # positive for every n ≥ 1: the rule applies
+    assert argopt_log(ArgMax(from_one, theta), NO_FACTS) == ArgMax(log(from_one), theta)
 
 
 def test_log_of_product_does_not_trust_a_positive_index_over_negatives() -> None:
