@@ -573,8 +573,8 @@ def distillation_high_temperature() -> Derivation:
         ),
         remarks=(
             "The paper's eq. (3) (Hinton, Vinyals & Dean, 2015, section 2.1) is the"
-            " approximation in line (1): ∂C/∂z_k ≈ (1/T)((1 + z_k/T)/(N + Σ_j z_j/T) −"
-            " (1 + v_k/T)/(N + Σ_j v_j/T)) for T large compared with the logits, by"
+            " approximation subtracted in the first line:"
+            " ∂C/∂z_k ≈ (1/T)((1 + z_k/T)/(N + Σ_j z_j/T) − (1 + v_k/T)/(N + Σ_j v_j/T)) for T large compared with the logits, by"
             " e^x ≈ 1 + x (N = n classes). Everything else is ours: the paper states (3)"
             " with ≈ and no order. Here the order is proved: T³ times the error tends to the"
             " finite value of the last line, so ∂C/∂z_k = (1/T)(A_k − B_k) + c_k/T³ + o(1/T³)"
@@ -585,6 +585,6 @@ def distillation_high_temperature() -> Derivation:
             " cannot take a derivative inside a limit at T = 10^120.",
             "The error is a difference of second order: at 1/T = 10^-120, where the numeric"
             " backstop evaluates a limit, q_k − A_k is about 10^-240, so the backstop needs"
-            " more than 275 working digits inside a limit to check lines (1)–(3).",
+            " more than 275 working digits inside a limit to check the first three steps.",
         ),
     )
