@@ -574,9 +574,10 @@ def distillation_high_temperature() -> Derivation:
         remarks=(
             "The paper's eq. (3) (Hinton, Vinyals & Dean, 2015, section 2.1) is the"
             " approximation subtracted in the first line:"
-            " ∂C/∂z_k ≈ (1/T)((1 + z_k/T)/(N + Σ_j z_j/T) − (1 + v_k/T)/(N + Σ_j v_j/T)) for T large compared with the logits, by"
-            " e^x ≈ 1 + x (N = n classes). Everything else is ours: the paper states (3)"
-            " with ≈ and no order. Here the order is proved: T³ times the error tends to the"
+            " ∂C/∂z_k ≈ (1/T)((1 + z_k/T)/(N + Σ_j z_j/T) − (1 + v_k/T)/(N + Σ_j v_j/T))"
+            " for T large compared with the logits, by e^x ≈ 1 + x (N = n classes)."
+            " Everything else is ours: the paper states (3) with ≈ and no order."
+            " Here the order is proved: T³ times the error tends to the"
             " finite value of the last line, so ∂C/∂z_k = (1/T)(A_k − B_k) + c_k/T³ + o(1/T³)"
             " with c_k = (z_k² − v_k²)/(2n) − (Σ_j z_j² − Σ_j v_j²)/(2n²).",
             "The order is not better than 1/T³: c_k is not 0 in general (z = (1, 0, …, 0),"
