@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import mpmath
 import pytest
 from sympy import (
     Derivative,
@@ -22,10 +23,11 @@ from sympy import (
 )
 
 from divsym.identities.softmax import SoftmaxProbability
-from divsym.kernel import backstop
 from divsym.kernel.backstop import instantiate, numeric_check, sample_point
 from divsym.kernel.context import Context
 from divsym.kernel.derivation import Relation
+from divsym.kernel.evaluation import WORKING_DIGITS, Deadline, Evaluator
+from divsym.kernel.sampling import Point
 from divsym.symbols.notation import T, i, j, k, n, z
 
 m = Symbol("m", integer=True, positive=True)
@@ -89,13 +91,18 @@ def test_derivative_is_taken_on_the_written_out_expression() -> None:
     assert "is false" in _check(jacobian, q * (1 - q_k) / T, context)
 
 
-def test_derivative_in_temperature_uses_the_compiled_evaluation_and_agrees_with_evalf() -> None:
+def test_numeric_derivative_agrees_with_the_symbolic_derivative_of_the_written_out_sum() -> None:
+    # mpmath.diff of the evaluated entropy against SymPy's derivative of the instantiated
+    # (written-out) entropy, both evaluated at the same point: two independent routes.
     entropy = -Sum(SoftmaxProbability(z, T, i) * log(SoftmaxProbability(z, T, i)), (i, 1, n))
-    derivative = instantiate(Derivative(entropy, T), Context(), 4)
-    values = sample_point((derivative,), Context(), 4, random.Random(3))
-    compiled = backstop._evaluate_compiled(derivative, values)
-    reference = backstop._evaluate(derivative, values)
-    assert abs(compiled - reference) < Rational(1, 10**45), (compiled, reference)
+    symbolic = instantiate(Derivative(entropy, T), Context(), 4)
+    numeric = Derivative(entropy, T).subs(n, 4)
+    for seed in range(3):
+        point = Point(Context(), 4, random.Random(seed), {})
+        with mpmath.workdps(WORKING_DIGITS):
+            evaluate = Evaluator(point, Deadline(None))
+            a, b = evaluate(numeric), evaluate(symbolic)
+            assert abs(a - b) <= mpmath.mpf(10) ** -45 * max(1, abs(a)), (seed, a, b)
 
 
 def test_entries_of_a_base_seen_only_with_a_symbolic_index_are_sampled() -> None:
@@ -145,4 +152,5 @@ def test_backstop_visits_every_label_combination_so_a_label_dependent_slip_shows
             rng=random.Random(seed),
         )
         assert not result.ok, seed
-        assert "n = 4" in result.detail
+        assert result.counterexample is not None
+        assert f"n = {result.counterexample.classes}" in result.detail

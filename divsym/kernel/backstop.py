@@ -1,29 +1,32 @@
-"""The numeric backstop: every step evaluated at random points, 50 digits, concrete ``n``.
+"""The numeric backstop: every step evaluated at sampled points, 50 digits, several ``n``.
 
-It is independent of the symbolic routes: it instantiates the number of classes, unfolds every
-definition with ``doit()``, samples exact rational points that satisfy the derivation's
-:class:`~divsym.kernel.context.Context` and compares both sides at 50 significant digits.
+It is independent of the symbolic routes. For each number of classes in
+:data:`~divsym.kernel.sampling.CLASS_COUNTS` it fixes the free integer symbols (labels and
+class indices over every class, other integers at the edges of their range), draws reals over
+many orders of magnitude that respect every declared assumption and the
+:class:`~divsym.kernel.context.Context`, and evaluates both sides by
+:class:`~divsym.kernel.evaluation.Evaluator` (mpmath, 100 working digits; quadrature for
+integrals, ``nsum`` for infinite sums, finite differences for derivatives, two near points
+for limits). Two values agree when they differ by at most ``1e-35`` relative to
+``max(1, |a|, |b|)``; an inequality gets the same slack.
 
-Calculus nodes are handled without SymPy's symbolic ``limit``:
+What counts as evidence, and why:
 
-- a ``Derivative`` is evaluated by differentiating the *instantiated* expression (every Sum
-  written out for the concrete ``n``) before any number is substituted; the (large) result
-  is evaluated by a compiled mpmath function with common subexpressions computed once, at
-  twice the backstop's digits, when the point has no integer labels;
-- a ``Limit`` is kept through instantiation; once every other symbol has its value, its argument
-  ``f`` is evaluated at two points approaching the limit point ``x0`` — ``x0 ± 10^-40`` and
-  ``x0 ± 10^-80`` (``±10^40`` and ``±10^80`` for ``x0 = ±∞``) — and the two values must agree
-  within the backstop's tolerance (``1e-35`` relative), otherwise the step cannot be evaluated
-  and fails. This is a numeric limit: it is exact enough for limits that converge at least
-  like ``O(|x - x0|)`` (error ``≤ 10^-40`` times a modest constant) or exponentially, which
-  covers every limit in divsym.
+* a value that is not a finite real (``zoo``, ``nan``, ``±oo``, complex) never agrees with
+  anything, not even with the same infinity (SymPy's ``zoo == zoo`` is ``True``);
+* one side a finite real and the other not: the step is false at that point (it claims a
+  number equals something undefined), and the point is the counterexample;
+* both sides undefined, or a value no method can trust (a wobbling limit, a divergent
+  integral): the point lies outside the step's domain or beyond the methods, so it is
+  *skipped* and another point is drawn — a point no side can evaluate is no evidence either
+  way. Integer values that leave the context's domain (``p[n+1]``) are skipped the same way.
+  Every ``n`` must still compare at least one point, otherwise the step cannot be checked
+  and the result is not ok (``evaluated=False``), with the last reason.
 """
 
 from __future__ import annotations
 
-import itertools
 import random
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -39,45 +42,257 @@ from sympy import (
     Integer,
     Limit,
     Product,
-    Rational,
     Sum,
     Symbol,
-    lambdify,
-    oo,
-    sympify,
 )
 
 from divsym.kernel.context import Context
 from divsym.kernel.derivation import Relation
+from divsym.kernel.evaluation import (
+    WORKING_DIGITS,
+    Deadline,
+    Evaluator,
+    TimedOut,
+    Undefined,
+    Unevaluable,
+    agrees,
+    unfold,
+)
 from divsym.kernel.rules import unfold_definitions
+from divsym.kernel.sampling import (
+    CLASS_COUNTS,
+    OutsideDomain,
+    Point,
+    SamplingError,
+    dependencies,
+    integer_assignments,
+    integer_symbols,
+)
 
-__all__ = ["BACKSTOP_DIGITS", "BackstopResult", "instantiate", "numeric_check", "sample_point"]
+__all__ = [
+    "BACKSTOP_DIGITS",
+    "CLASS_COUNTS",
+    "DEFAULT_DEADLINE",
+    "EXPENSIVE_CLASS_COUNTS",
+    "BackstopResult",
+    "Counterexample",
+    "instantiate",
+    "numeric_check",
+    "sample_point",
+]
 
-#: Working precision of the backstop, in significant decimal digits.
+#: Precision of the comparison, in significant decimal digits (evaluation uses twice that).
 BACKSTOP_DIGITS = 50
-#: Two values agree when they differ by at most this, relative to ``max(1, |a|, |b|)``.
-_TOLERANCE = Float("1e-35", BACKSTOP_DIGITS)
-_SCALE = 10**9
-#: Up to this many combinations of integer symbols' values, the backstop visits them all.
-_EXHAUSTIVE_LIMIT = 16
+#: Numbers of classes for steps with a derivative (each point costs several evaluations):
+#: still one ``n ≥ 5`` and an odd ``n``.
+EXPENSIVE_CLASS_COUNTS: tuple[int, ...] = (2, 3, 5)
+#: Seconds the backstop may spend on one step unless the caller says otherwise.
+DEFAULT_DEADLINE = 60.0
+#: Points drawn per ``n`` beyond the base count, for each free real symbol or array.
+POINTS_PER_SYMBOL = 1
+#: Draws per wanted point before giving up on points that are outside the domain.
+_ATTEMPTS = 4
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """Where a step is false: the number of classes, every value used, both sides."""
+
+    classes: int
+    #: ``(symbol name, value to ~12 significant digits)``, sorted by name.
+    point: tuple[tuple[str, str], ...]
+    left: str
+    right: str
+    relation: str
 
 
 @dataclass(frozen=True)
 class BackstopResult:
+    """The backstop's verdict. ``evaluated`` is False when it compared no numbers (it could
+    not evaluate, or ran out of time); ``counterexample`` is set when the numbers disagreed."""
+
     ok: bool
     detail: str
+    counterexample: Counterexample | None = None
+    evaluated: bool = True
 
 
-#: Distances from the limit point at which a ``Limit`` is evaluated numerically.
-_LIMIT_STEPS = (Rational(1, 10**40), Rational(1, 10**80))
+@lru_cache(maxsize=1024)
+def _concrete(expr: Expr, symbol: Symbol, classes: int) -> Basic:
+    """``expr`` unfolded, with the number of classes ``symbol`` set to ``classes`` (Sums stay
+    Sums: the evaluator adds them up)."""
+    return unfold(expr).xreplace({symbol: Integer(classes)})
+
+
+def _dimensions(exprs: tuple[Basic, ...], integers: tuple[Symbol, ...]) -> int:
+    """How many independent real inputs the step has: free real symbols and arrays."""
+    inputs: set[Basic] = set()
+    for expr in exprs:
+        symbols, bases = dependencies(expr)
+        inputs |= symbols | bases
+    return len(inputs - set(integers))
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, Undefined):
+        return f"undefined ({value})"
+    return str(value) if isinstance(value, int) else mpmath.nstr(value, 12)
+
+
+def _side(evaluate: Evaluator, expr: Basic) -> Any:
+    """The value of one side, or the :class:`Undefined` it raised (kept for the verdict)."""
+    try:
+        return evaluate(expr)
+    except Undefined as undefined:
+        return undefined
+
+
+class _Run:
+    """One step checked at one number of classes: the points compared or skipped."""
+
+    def __init__(self, left: Basic, right: Basic, relation: Relation, deadline: Deadline) -> None:
+        self.left, self.right, self.relation, self.deadline = left, right, relation, deadline
+        self.compared = 0
+        self.skipped = 0
+        self.reason = ""
+
+    def at(self, point: Point) -> Counterexample | None:
+        """Compare both sides at ``point``; a counterexample, or None (agreed or skipped)."""
+        self.deadline.check()
+        evaluate = Evaluator(point, self.deadline)
+        a, b = _side(evaluate, self.left), _side(evaluate, self.right)
+        undefined = [v for v in (a, b) if isinstance(v, Undefined)]
+        if len(undefined) == 2:
+            self.skipped += 1
+            self.reason = f"both sides are undefined: {undefined[0]}"
+            return None
+        self.compared += 1
+        if not undefined and agrees(a, b, self.relation.value):
+            return None
+        return Counterexample(
+            point.classes, point.shown(), _shown(a), _shown(b), self.relation.value
+        )
+
+
+def _check_n(
+    previous: Expr,
+    current: Expr,
+    relation: Relation,
+    context: Context,
+    classes: int,
+    points: int,
+    rng: random.Random,
+    deadline: Deadline,
+) -> tuple[_Run, Counterexample | None]:
+    left = _concrete(previous, context.classes, classes)
+    right = _concrete(current, context.classes, classes)
+    integers = integer_symbols((left, right), context)
+    wanted = points + POINTS_PER_SYMBOL * _dimensions((left, right), integers)
+    run = _Run(left, right, relation, deadline)
+    for serial, fixed in enumerate(integer_assignments(integers, context, classes, wanted, rng)):
+        for _ in range(_ATTEMPTS):
+            before = run.compared
+            try:
+                example = run.at(Point(context, classes, rng, fixed, serial))
+            except OutsideDomain as outside:
+                run.skipped += 1
+                run.reason = str(outside)
+                break  # the integers are outside the domain: new reals will not help
+            except Unevaluable as unevaluable:
+                run.skipped += 1
+                run.reason = str(unevaluable)
+                continue
+            if example is not None:
+                return run, example
+            if run.compared > before:
+                break  # compared and agreed; otherwise both sides were undefined: draw again
+    return run, None
+
+
+def _class_counts(previous: Expr, current: Expr, context: Context) -> tuple[int, ...]:
+    """:data:`CLASS_COUNTS`; :data:`EXPENSIVE_CLASS_COUNTS` for a derivative step; only the
+    largest for a step that does not involve the classes at all (no ``n``, no distribution,
+    no label or index: every ``n`` would repeat the same check)."""
+    exprs = (unfold(previous), unfold(current))
+    symbols = set().union(*(dependencies(e)[0] for e in exprs))
+    bases = set().union(*(dependencies(e)[1] for e in exprs))
+    involved = {context.classes, *context.labels, *context.indices}
+    if not symbols & involved and not bases & set(context.distributions):
+        return CLASS_COUNTS[-1:]
+    if any(e.has(Derivative) for e in exprs):
+        return EXPENSIVE_CLASS_COUNTS
+    return CLASS_COUNTS
+
+
+def _point_text(example: Counterexample) -> str:
+    return ", ".join(f"{name} = {value}" for name, value in example.point)
+
+
+def numeric_check(
+    previous: Expr,
+    current: Expr,
+    relation: Relation,
+    context: Context,
+    *,
+    classes: int | None = None,
+    points: int = 3,
+    rng: random.Random,
+    deadline: float | None = DEFAULT_DEADLINE,
+    class_counts: tuple[int, ...] | None = None,
+) -> BackstopResult:
+    """Whether ``previous relation current`` holds at sampled points for several ``n``.
+
+    ``points`` is the base number of points per ``n`` (more for each free real symbol, and
+    every combination of few integer values). ``class_counts`` overrides the numbers of
+    classes (default :data:`CLASS_COUNTS`, :data:`EXPENSIVE_CLASS_COUNTS` for derivative
+    steps); ``classes`` is accepted for compatibility and ignored: one ``n`` is too few.
+    ``deadline`` is the time budget in seconds (``None``: none), checked between evaluations.
+    """
+    del classes  # deprecated: the backstop chooses several numbers of classes itself
+    if isinstance(points, bool) or not isinstance(points, int) or points < 1:
+        raise ValueError(f"points must be a positive integer, got {points!r}")
+    counts = class_counts or _class_counts(previous, current, context)
+    if any(isinstance(c, bool) or not isinstance(c, int) or c < 1 for c in counts):
+        raise ValueError(f"class_counts must be positive integers, got {counts!r}")
+    budget = Deadline(deadline)
+    compared = skipped = 0
+    classes_now = counts[0]
+    try:
+        with mpmath.workdps(WORKING_DIGITS):
+            for classes_now in counts:
+                run, example = _check_n(
+                    previous, current, relation, context, classes_now, points, rng, budget
+                )
+                compared, skipped = compared + run.compared, skipped + run.skipped
+                if example is not None:
+                    detail = (
+                        f"n = {example.classes}, {_point_text(example)}: {example.left} "
+                        f"{example.relation} {example.right} is false"
+                    )
+                    return BackstopResult(False, detail, example)
+                if run.compared == 0:
+                    detail = (
+                        f"n = {classes_now}: cannot evaluate at any of {run.skipped} points:"
+                        f" {run.reason}"
+                    )
+                    return BackstopResult(False, detail, evaluated=False)
+    except TimedOut as timed_out:
+        return BackstopResult(False, f"n = {classes_now}: {timed_out}", evaluated=False)
+    except (SamplingError, TypeError, ValueError, ZeroDivisionError) as error:
+        detail = f"n = {classes_now}: cannot evaluate: {error}"
+        return BackstopResult(False, detail, evaluated=False)
+    shown = ", ".join(str(c) for c in counts)
+    extra = f", {skipped} outside the domain skipped" if skipped else ""
+    return BackstopResult(
+        True, f"n = {shown}: {compared} points agree at {BACKSTOP_DIGITS} digits{extra}"
+    )
+
+
+# -- the written-out instance (the fixed-n symbolic route uses it) ---------------------------
 
 
 def _doit_keeping_limits(expr: Basic) -> Basic:
-    """``doit()`` everywhere except on ``Limit`` nodes, which stay for :func:`_evaluate`.
-
-    Sums and Products are written out and Derivatives taken, innermost first, so a Derivative
-    acts on the written-out expression; a Limit's argument is written out but not limited.
-    """
+    """``doit()`` everywhere except on ``Limit`` nodes (innermost first)."""
     if not expr.args or isinstance(expr, (IndexedBase, Symbol)):
         return expr
     args = [_doit_keeping_limits(a) for a in expr.args]
@@ -87,22 +302,20 @@ def _doit_keeping_limits(expr: Basic) -> Basic:
     return rebuilt
 
 
-#: Instantiated expressions: a step's expression is instantiated as the right side of one
-#: check and the left side of the next; the result depends only on this key.
 _INSTANCES: dict[tuple[object, ...], Expr] = {}
 _MAX_INSTANCES = 512
 
 
 def _context_key(context: Context) -> tuple[object, ...]:
     ranges = tuple(sorted(context.ranges.items(), key=lambda item: str(item[0])))
-    return (context.classes, context.distributions, context.labels, ranges)
+    return (context.classes, context.distributions, context.labels, context.indices, ranges)
 
 
 def instantiate(expr: Expr, context: Context, classes: int) -> Expr:
     """``expr`` with the number of classes set to ``classes`` and every Sum written out.
 
-    Derivatives are taken on the written-out expression; Limits are kept (see the module
-    docstring) and evaluated numerically once the point is known.
+    Derivatives are taken on the written-out expression, Limits are kept. This is for the
+    symbolic fixed-``n`` route; the backstop itself evaluates without writing anything out.
     """
     key = (expr, classes, *_context_key(context))
     if key in _INSTANCES:
@@ -118,235 +331,35 @@ def instantiate(expr: Expr, context: Context, classes: int) -> Expr:
     return result
 
 
-def _rational(rng: random.Random, low: float, high: float) -> Rational:
-    fraction = Rational(rng.randint(1, _SCALE - 1), _SCALE)
-    return Rational(low) + (Rational(high) - Rational(low)) * fraction  # type: ignore[no-any-return]
-
-
-def _probabilities(rng: random.Random, classes: int) -> list[Rational]:
-    weights = [Rational(rng.randint(1, _SCALE), _SCALE) for _ in range(classes)]
-    total = sum(weights, Integer(0))
-    return [w / total for w in weights]
-
-
-def _value(atom: Basic, rng: random.Random, context: Context, classes: int) -> Expr:
-    if atom in context.ranges:
-        return _rational(rng, *context.ranges[atom])
-    if atom in context.labels:
-        return Integer(rng.randint(1, classes))
-    if atom.is_integer:
-        return Integer(rng.randint(1, classes))
-    if atom.is_positive:
-        return _rational(rng, 0.25, 4.0)
-    if atom.is_real:
-        return _rational(rng, -3.0, 3.0)
-    raise ValueError(f"the backstop cannot sample {atom} (no range, no real assumption)")
-
-
-def integer_symbols(exprs: tuple[Expr, ...], context: Context) -> tuple[Symbol, ...]:
-    """The free integer symbols of ``exprs`` (labels, class indices) that the backstop samples."""
-    found: set[Symbol] = set()
-    bases: set[Basic] = set()
-    for expr in exprs:
-        bases |= {atom.base.label for atom in expr.atoms(Indexed)}
-        found |= {
-            s
-            for s in expr.free_symbols
-            if isinstance(s, Symbol) and (s in context.labels or s.is_integer)
-        }
-    return tuple(sorted(found - bases - set(context.ranges), key=str))
-
-
-def _integer_assignments(
-    symbols: tuple[Symbol, ...], classes: int, points: int
-) -> list[dict[Basic, Expr]]:
-    """Every assignment of ``symbols`` to ``1..classes`` when there are at most
-    :data:`_EXHAUSTIVE_LIMIT` of them, else ``points`` empty assignments (sampled at random)."""
-    combinations = list(itertools.product(range(1, classes + 1), repeat=len(symbols)))
-    if not symbols or len(combinations) > _EXHAUSTIVE_LIMIT:
-        return [{} for _ in range(points)]
-    return [
-        {symbol: Integer(value) for symbol, value in zip(symbols, combination, strict=True)}
-        for combination in combinations
-    ]
-
-
 def sample_point(
     exprs: tuple[Expr, ...],
     context: Context,
     classes: int,
     rng: random.Random,
-    fixed: dict[Basic, Expr] | None = None,
+    fixed: dict[Symbol, int] | None = None,
 ) -> dict[Basic, Expr]:
-    """Exact rational values for every free symbol and indexed entry of ``exprs``.
+    """Values the backstop would use for every free symbol and entry of ``exprs`` (SymPy
+    numbers), with the free integer symbols at ``fixed`` or a random allowed value.
 
-    ``fixed`` gives values that are used as they are (the integer symbols, when the backstop
-    goes through all their combinations).
+    Entries with a symbolic index (``d[j]`` in a Sum) get values for every class ``1..n``.
     """
-    values: dict[Basic, Expr] = dict(fixed or {})
-    bases: set[IndexedBase] = set()
-    atoms: set[Basic] = set()
-    for expr in exprs:
-        atoms |= expr.atoms(Indexed)
-        atoms |= {s for s in expr.free_symbols if isinstance(s, Symbol)}
-    for atom in sorted(atoms, key=str):
-        if isinstance(atom, Indexed):
-            bases.add(atom.base)
-    # SymPy counts the label of an IndexedBase (``x`` in ``x[1]``) as a free symbol; it names
-    # the array, it is not a number, and giving it a value would turn ``x[1]`` into nonsense.
-    atoms -= {base.label for base in bases}
-    for base in sorted(bases, key=str):
-        if base in context.distributions:
-            for index, value in enumerate(_probabilities(rng, classes), start=1):
-                values[base[index]] = value
-    for atom in sorted(atoms, key=str):
-        if atom in values or isinstance(atom, IndexedBase):
-            continue
-        if isinstance(atom, Indexed):
-            if atom.base in context.distributions:
-                raise ValueError(f"{atom} lies outside the classes 1..{classes}")
-            values[atom] = _value(atom.base, rng, context, classes)
-        else:
-            values[atom] = _value(atom, rng, context, classes)
-    # Entries that appear only once a label or a Sum's bound is an integer (``d[j]`` in
-    # ``Σ_{j=m+1}^{n}``) get values too: every entry 1..classes of such a base.
-    symbolic = {a.base for a in atoms if isinstance(a, Indexed) and not a.indices[0].is_Integer}
-    for base in sorted(symbolic - set(context.distributions), key=str):
-        for index in range(1, classes + 1):
-            if base[index] not in values:
-                values[base[index]] = _value(base, rng, context, classes)
+    point = Point(context, classes, rng, dict(fixed or {}))
+    values: dict[Basic, Expr] = {}
+    with mpmath.workdps(WORKING_DIGITS):
+        for expr in exprs:
+            bases = {a.base for a in expr.atoms(Indexed)}
+            for symbol in sorted(expr.free_symbols - {b.label for b in bases}, key=str):
+                if isinstance(symbol, Symbol):
+                    values[symbol] = _sympy(point.symbol(symbol))
+            for atom in sorted(expr.atoms(Indexed), key=str):
+                if all(i.is_Integer for i in atom.indices):
+                    indices = tuple(int(i) for i in atom.indices)
+                    values[atom] = _sympy(point.entry(atom.base, indices))
+                else:
+                    for index in range(1, classes + 1):
+                        values[atom.base[index]] = _sympy(point.entry(atom.base, (index,)))
     return values
 
 
-def _limit_points(x0: Expr, direction: str) -> tuple[Expr, ...]:
-    if x0 is oo:
-        return tuple(1 / h for h in _LIMIT_STEPS)
-    if x0 is -oo:
-        return tuple(-1 / h for h in _LIMIT_STEPS)
-    if direction == "+":
-        return tuple(x0 + h for h in _LIMIT_STEPS)
-    if direction == "-":
-        return tuple(x0 - h for h in _LIMIT_STEPS)
-    raise ValueError(f"a two-sided limit at {x0} is not evaluated numerically")
-
-
-def _numeric_limit(limit: Limit, values: dict[Basic, Expr]) -> Expr:
-    """The value of ``limit`` at the point ``values``, evaluated near the limit point."""
-    function, variable, x0, direction = limit.args
-    inner = {key: value for key, value in values.items() if key != variable}
-    function = _evaluate_limits(function, inner)
-    near, nearer = (
-        function.xreplace({**inner, variable: point}).evalf(BACKSTOP_DIGITS)
-        for point in _limit_points(x0, str(direction))
-    )
-    if not (near.is_number and nearer.is_number and _agrees(near, nearer, Relation.EQ)):
-        raise ValueError(
-            f"{limit} does not converge numerically: {near.evalf(12)!s} then {nearer.evalf(12)!s}"
-        )
-    return nearer  # type: ignore[no-any-return]
-
-
-def _evaluate_limits(expr: Expr, values: dict[Basic, Expr]) -> Expr:
-    """``expr`` with every (outermost) Limit replaced by its numeric value at ``values``."""
-    if not expr.has(Limit):
-        return expr
-    if isinstance(expr, Limit):
-        return _numeric_limit(expr, values)
-    return expr.func(*(_evaluate_limits(a, values) for a in expr.args))  # type: ignore[no-any-return]
-
-
-def _evaluate(expr: Expr, values: dict[Basic, Expr]) -> Expr:
-    # Labels are substituted first so that Indexed entries such as p[y] become p[3].
-    integers = {k: v for k, v in values.items() if isinstance(k, Symbol) and v.is_Integer}
-    if integers:
-        expr = expr.xreplace(integers)
-        expr = _doit_keeping_limits(expr) if expr.has(Limit) else expr.doit()  # type: ignore[assignment]
-    expr = _evaluate_limits(expr, values)
-    result = expr.xreplace(values).evalf(BACKSTOP_DIGITS)
-    if not result.is_number:
-        missing = sorted(str(s) for s in result.free_symbols)
-        raise ValueError(f"unsampled symbols left: {', '.join(missing)}")
-    return result  # type: ignore[no-any-return]
-
-
-def _agrees(a: Expr, b: Expr, relation: Relation) -> bool:
-    if a == b and relation is Relation.EQ:
-        return True
-    if not (a.is_real and b.is_real):
-        return False  # NaN, a complex value or an infinity never passes the backstop
-    slack = _TOLERANCE * max(Float(1), abs(a), abs(b))
-    if relation is Relation.GE:
-        return bool(a >= b - slack)
-    if relation is Relation.LE:
-        return bool(a <= b + slack)
-    return bool(abs(a - b) <= slack)
-
-
-@lru_cache(maxsize=128)
-def _compiled(expr: Expr, keys: tuple[Basic, ...]) -> Callable[..., Any]:
-    return lambdify(keys, expr, modules="mpmath", cse=True)  # type: ignore[no-any-return]
-
-
-def _evaluate_compiled(expr: Expr, values: dict[Basic, Expr]) -> Expr:
-    """``expr`` at ``values`` by a compiled mpmath function, at twice the backstop's digits.
-
-    Used for the large expressions a Derivative expands into, where ``evalf`` would evaluate
-    the same subexpressions over and over; common subexpressions are computed once. Only for
-    points without integer values (labels change the expression's structure).
-    """
-    function = _compiled(expr, tuple(values))
-    with mpmath.workdps(2 * BACKSTOP_DIGITS):
-        result = function(*(mpmath.mpf(v.p) / v.q for v in values.values()))  # type: ignore[attr-defined]
-    if isinstance(result, mpmath.mpc):
-        return sympify(result)  # type: ignore[no-any-return]
-    return Float(result, BACKSTOP_DIGITS)
-
-
-def _compilable(values: dict[Basic, Expr]) -> bool:
-    return all(
-        v.is_Rational and not (isinstance(k, Symbol) and v.is_Integer) for k, v in values.items()
-    )
-
-
-def _evaluate_either(expr: Expr, values: dict[Basic, Expr], compile_: bool) -> Expr:
-    if compile_ and _compilable(values):
-        try:
-            return _evaluate_compiled(expr, values)
-        except (NotImplementedError, NameError, AttributeError, TypeError):
-            pass  # a node mpmath cannot evaluate: evalf below is the reference anyway
-    return _evaluate(expr, values)
-
-
-def numeric_check(
-    previous: Expr,
-    current: Expr,
-    relation: Relation,
-    context: Context,
-    *,
-    classes: int,
-    points: int,
-    rng: random.Random,
-) -> BackstopResult:
-    """Compare ``previous`` and ``current`` at ``points`` random points with ``classes`` classes."""
-    try:
-        left = instantiate(previous, context, classes)
-        right = instantiate(current, context, classes)
-        compile_ = previous.has(Derivative) or current.has(Derivative)
-        # A wrong step may differ only for some labels (i <= m < n, say): with few integer
-        # symbols every combination of their values is visited, each with fresh random reals.
-        assignments = _integer_assignments(integer_symbols((left, right), context), classes, points)
-        points = len(assignments)
-        for fixed in assignments:
-            values = sample_point((left, right), context, classes, rng, fixed)
-            a, b = (
-                _evaluate_either(left, values, compile_),
-                _evaluate_either(right, values, compile_),
-            )
-            if not _agrees(a, b, relation):
-                return BackstopResult(
-                    False,
-                    f"n = {classes}: {a.evalf(12)!s} {relation.value} {b.evalf(12)!s} is false",
-                )
-    except (ValueError, TypeError, ZeroDivisionError) as error:
-        return BackstopResult(False, f"n = {classes}: cannot evaluate: {error}")
-    return BackstopResult(True, f"n = {classes}, {points} points, {BACKSTOP_DIGITS} digits")
+def _sympy(value: Any) -> Expr:
+    return Integer(value) if isinstance(value, int) else Float(value, WORKING_DIGITS)
