@@ -22,7 +22,7 @@ from divsym.kernel.limit_rules import CommutativeLimit as Limit
 from divsym.kernel.limit_rules import u
 from divsym.symbols.notation import i, j, k, n, z
 
-CONTEXT = Context(labels=(k,))
+CONTEXT = Context(indices=(k,))
 _quotient = (exp(z[k] * u) - exp(z[j] * u)) / u
 
 

@@ -40,28 +40,6 @@ from divsym.symbols.quantities import Entropy
 from divsym.symbols.softmax import SoftmaxProbability
 
 
-def _backstop_samples_free_indices() -> bool:
-    """Whether the numeric backstop can evaluate ``p[k]`` for a free class index ``k``."""
-    result = numeric_check(
-        p[k],
-        p[k],
-        Relation.EQ,
-        Context(distributions=(p,), labels=(k,)),
-        classes=3,
-        points=1,
-        rng=random.Random(0),
-    )
-    return result.ok
-
-
-#: The backstop samples a free class index such as ``k`` in ``p[k]`` only once it can sample
-#: class indices (``Context.indices``, the backstop's side); before that the steps fail there.
-_NEEDS_INDICES = pytest.mark.skipif(
-    not _backstop_samples_free_indices(),
-    reason="the backstop cannot evaluate p[k] for a free class index k yet",
-)
-
-
 def _backstop_evaluates_second_order_limits() -> bool:
     """Whether the backstop evaluates ``lim_{u→0⁺} (e^u − 1 − u)/u² = 1/2``.
 
@@ -112,8 +90,6 @@ EXPECTED: dict[str, tuple[Callable[[], Derivation], tuple[str, ...]]] = {
         ("rules", "rules", "rules", "rules"),
     ),
 }
-#: Those whose steps contain p[k] with the free class index k (see _NEEDS_INDICES).
-_WITH_FREE_INDEX = {"distillation-gradient", "distillation-temperature-squared"}
 
 
 def _q(index: Expr) -> SoftmaxProbability:
@@ -129,10 +105,7 @@ def _failed(derivation: Derivation, step: int) -> None:
 
 
 def _marks(name: str) -> list[pytest.MarkDecorator]:
-    marks = [_NEEDS_INDICES] if name in _WITH_FREE_INDEX else []
-    if name == "distillation-high-temperature":
-        marks.append(_NEEDS_LIMIT_DIGITS)
-    return marks
+    return [_NEEDS_LIMIT_DIGITS] if name == "distillation-high-temperature" else []
 
 
 @pytest.mark.parametrize(
@@ -160,6 +133,8 @@ def test_the_distillation_section_follows_the_lecture() -> None:
 
 def test_registered_distillation_derivations_are_in_the_distillation_section() -> None:
     registered = {d.id: d.section for d in all_derivations()}
+    assert registered["distillation-gradient"] == "distillation"
+    assert registered["distillation-temperature-squared"] == "distillation"
     assert registered["distillation-gradient-softmax-teacher"] == "distillation"
     assert registered["jsd-entropy-form"] == "distillation"
     assert registered["hard-label-gradient"] == "distillation"
@@ -190,7 +165,6 @@ def _gradient(target: Expr) -> Expr:
     return Mul(Add(_q(k), -target), 1 / T, evaluate=False)
 
 
-@_NEEDS_INDICES
 @pytest.mark.parametrize(
     ("label", "wrong"),
     [
@@ -205,7 +179,6 @@ def test_wrong_final_gradient_is_failed(label: str, wrong: Expr) -> None:
     _failed(derivation.with_step(len(derivation.steps) - 1, wrong), len(derivation.steps) - 1)
 
 
-@_NEEDS_INDICES
 def test_gradient_with_the_chain_rule_factor_dropped_is_failed() -> None:
     derivation = distillation_gradient()
     normaliser = Sum(exp(z[j] / T), (j, 1, n))
@@ -250,7 +223,6 @@ def test_teacher_gradient_without_its_normalisation_is_failed() -> None:
 # --- wrong variants of the T² scaling -----------------------------------------------------
 
 
-@_NEEDS_INDICES
 def test_scaling_by_t_instead_of_t_squared_is_failed() -> None:
     derivation = distillation_temperature_squared()
     start = derivation.steps[0].expr
@@ -259,7 +231,6 @@ def test_scaling_by_t_instead_of_t_squared_is_failed() -> None:
     _failed(derivation.with_step(0, wrong_start), 1)
 
 
-@_NEEDS_INDICES
 @pytest.mark.parametrize(
     "wrong",
     [

@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 from divsym.identities.cross_entropy_kl import cross_entropy_decomposition
 from divsym.identities.distillation import (
+    distillation_gradient,
     distillation_gradient_softmax_teacher,
+    distillation_temperature_squared,
     distillation_zero_mean_logits,
     hard_label_gradient,
     jsd_entropy_form,
@@ -65,7 +67,9 @@ FACTORIES: tuple[Callable[[], Derivation], ...] = (
     gibbs_lemma,
     gibbs_inequality,
     jsd_bounds,
+    distillation_gradient,
     distillation_gradient_softmax_teacher,
+    distillation_temperature_squared,
     jsd_entropy_form,
     hard_label_gradient,
     distillation_zero_mean_logits,

@@ -74,10 +74,11 @@ _l = Symbol("l", integer=True, positive=True)
 def _context(*, normalised: bool) -> Context:
     """The facts: ``k`` is a class in ``1..n``; the teacher ``p`` is normalised when it is data.
 
-    ``k`` is declared as a label (an integer known to lie in ``1..n``), which is what lets the
-    ``δ_jk`` Sums collapse and the numeric backstop sample ``k`` over every class.
+    ``k`` is declared a free class index (an integer known to lie in ``1..n``, not a data
+    label), which is what lets the ``δ_jk`` Sums collapse and the numeric backstop sample ``k``
+    over every class.
     """
-    return Context(distributions=(p,) if normalised else (), labels=(k,))
+    return Context(distributions=(p,) if normalised else (), indices=(k,))
 
 
 def _q(index: Expr) -> SoftmaxProbability:
@@ -349,7 +350,7 @@ def hard_label_gradient() -> Derivation:
         id="hard-label-gradient",
         title="The gradient of the hard-label loss at T = 1: q_k - delta_ky",
         section="distillation",
-        context=Context(labels=(label, k)),
+        context=Context(labels=(label,), indices=(k,)),
         steps=(
             Step(
                 Derivative(-log(q1), z[k]),
