@@ -8,6 +8,7 @@ from sympy import (
     Basic,
     Derivative,
     Eq,
+    Expr,
     Function,
     Ge,
     KroneckerDelta,
@@ -27,7 +28,8 @@ from sympy import (
 
 from divsym.identities import all_derivations
 from divsym.kernel.verify import DerivationReport, Status, StepReport
-from divsym.render.latex import to_latex
+from divsym.render.latex import to_latex, upright_names
+from divsym.render.layout import break_terms
 from divsym.render.status import prefix_status, status_sentence, step_status
 from divsym.symbols.definitions import information, softmax
 from divsym.symbols.notation import T, c, i, j, k, n, p, q, z
@@ -43,15 +45,15 @@ f = Function("f")
     [
         pytest.param(Entropy(p), "H(P)", id="entropy"),
         pytest.param(CrossEntropy(p, q), "H(P, Q)", id="cross-entropy"),
-        pytest.param(KLDivergence(p, q), r"D_{KL}(P \parallel Q)", id="kl"),
-        pytest.param(JSDivergence(p, q), r"JSD(P \parallel Q)", id="jsd"),
+        pytest.param(KLDivergence(p, q), r"D_{\mathrm{KL}}(P \parallel Q)", id="kl"),
+        pytest.param(JSDivergence(p, q), r"\operatorname{JSD}(P \parallel Q)", id="jsd"),
         pytest.param(
             softmax(z, T), r"\frac{\exp(z_i/T)}{\sum_j \exp(z_j/T)}", id="softmax-lecture-eq-1"
         ),
         pytest.param(information(p[i], 2), r"- \log_2 p_i", id="information-log2"),
         pytest.param(
             Add(Mul(S.Half, KLDivergence(p, q)), Mul(S.Half, KLDivergence(q, p)), evaluate=False),
-            r"\frac{1}{2} D_{KL}(P \parallel Q) + \frac{1}{2} D_{KL}(Q \parallel P)",
+            r"\frac{1}{2} D_{\mathrm{KL}}(P \parallel Q) + \frac{1}{2} D_{\mathrm{KL}}(Q \parallel P)",
             id="half-kl",
         ),
     ],
@@ -108,7 +110,9 @@ def test_named_quantity_notation(expr: object, tex: str) -> None:
             id="piecewise",
         ),
         pytest.param(
-            Ge(KLDivergence(p, q), 0, evaluate=False), r"D_{KL}(P \parallel Q) \geq 0", id="ge"
+            Ge(KLDivergence(p, q), 0, evaluate=False),
+            r"D_{\mathrm{KL}}(P \parallel Q) \geq 0",
+            id="ge",
         ),
         pytest.param(Eq(p[i], q[i]), "p_i = q_i", id="relation-eq"),
         pytest.param(
@@ -129,7 +133,9 @@ def test_named_quantity_notation(expr: object, tex: str) -> None:
         pytest.param(
             Mul(Rational(1, 2), p[i] + q[i], evaluate=False), r"\frac{p_i + q_i}{2}", id="mean"
         ),
-        pytest.param(-Rational(1, 2) * KLDivergence(p, q), r"- \frac{1}{2} D_{KL}(P \parallel Q)"),
+        pytest.param(
+            -Rational(1, 2) * KLDivergence(p, q), r"- \frac{1}{2} D_{\mathrm{KL}}(P \parallel Q)"
+        ),
     ],
 )
 def test_lecture_notation(expr: object, tex: str) -> None:
@@ -219,14 +225,14 @@ NODES = _first_of_each_node()
         ("ArgMax", r"\operatorname{argmax}_{\theta} p_\theta(D)"),
         ("Entropy", "H(P)"),
         ("CrossEntropy", "H(P, Q)"),
-        ("KLDivergence", r"D_{KL}(P \parallel Q)"),
-        ("JSDivergence", r"JSD(P \parallel Q)"),
-        ("MixtureKL", r"D_{KL}\left(P \parallel \frac{P+Q}{2}\right)"),
+        ("KLDivergence", r"D_{\mathrm{KL}}(P \parallel Q)"),
+        ("JSDivergence", r"\operatorname{JSD}(P \parallel Q)"),
+        ("MixtureKL", r"D_{\mathrm{KL}}\left(P \parallel \frac{P+Q}{2}\right)"),
         ("Information", "I_P(x_i)"),
         ("Log2", r"\log_2 p_i"),
         ("Expectation", r"E_P\left[I_P(x_i)\right]"),
         ("PointCrossEntropy", r"H(p, p_\theta)"),
-        ("PointKL", r"D_{KL}(p \parallel p_\theta)"),
+        ("PointKL", r"D_{\mathrm{KL}}(p \parallel p_\theta)"),
         ("OneHotTarget", r"p(y \mid x_i)"),
         ("PointNLL", r"\mathrm{NLL}"),
     ],
@@ -241,3 +247,59 @@ def test_status_names_the_data_size_for_derivations_over_the_data() -> None:
     assert status_sentence(report) == "proved for all N"
     fixed = DerivationReport("x", "x", Status.PROVED_FIXED_N, (2, 3), (), 0.0, "N")
     assert status_sentence(fixed) == "proved for N = 2, 3 only"
+
+
+# --- sign order and brackets ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expr", "tex"),
+    [
+        pytest.param(Add(-q[k], KroneckerDelta(i, k)), r"\delta_{ik} - q_k", id="delta-minus-q"),
+        pytest.param(-log(Sum(exp(z[j] / T), (j, 1, n))) + z[i] / T, None, id="log-last"),
+        pytest.param((z[i] - Sum(z[j] * q[j], (j, 1, n))) ** 2 * q[i], None, id="square-times-q"),
+    ],
+)
+def test_a_sum_starts_with_a_positive_term(expr: Expr, tex: str | None) -> None:
+    printed = to_latex(expr)
+    assert not printed.startswith("-"), printed
+    assert "(-" not in printed.replace(" ", ""), printed
+    if tex is not None:
+        assert printed == tex
+
+
+def test_the_lectures_minus_sum_plus_sum_line_keeps_its_order() -> None:
+    line = Add(-Sum(p[i] * log(q[i]), (i, 1, n)), Sum(p[i] * log(p[i]), (i, 1, n)))
+    assert to_latex(line).startswith(r"- \sum_i p_i \log q_i + ")
+    # ... but only as a whole line: inside a product the positive Sum comes first.
+    assert to_latex(line * T).startswith(r"T \left(\sum_i p_i \log p_i - ")
+
+
+def test_a_power_of_a_sum_gets_one_pair_of_brackets() -> None:
+    square = (z[i] - Sum(z[j] * q[j], (j, 1, n))) ** 2
+    printed = to_latex(square * q[i])
+    assert printed == r"\left(z_i - \sum_j z_j q_j\right)^2 q_i"
+    # A bare Sum that is not the last factor still needs its brackets: Σ_j z_j times q_i.
+    sum_first = Mul(Sum(z[j], (j, 1, n)), q[i], evaluate=False)
+    assert to_latex(sum_first) == r"\left(\sum_j z_j\right) q_i"
+
+
+def test_the_line_breaker_uses_the_printers_order() -> None:
+    terms = [-Symbol(f"a_{m}") * log(q[i]) for m in range(10)] + [z[i] ** 2]
+    lines = break_terms(Add(*terms))
+    assert len(lines) > 1
+    assert lines[0].startswith("z_i^2"), lines
+
+
+@pytest.mark.parametrize(
+    ("tex", "upright"),
+    [
+        (r"JSD(P \parallel Q)", r"\operatorname{JSD}(P \parallel Q)"),
+        (r"D_{KL}(P \parallel Q)", r"D_{\mathrm{KL}}(P \parallel Q)"),
+        (r"\operatorname{JSD}(P)", r"\operatorname{JSD}(P)"),
+        (r"\mathrm{NLL}", r"\mathrm{NLL}"),
+        (r"\mathrm{Var}_q", r"\mathrm{Var}_q"),
+    ],
+)
+def test_operator_names_are_upright_once(tex: str, upright: str) -> None:
+    assert upright_names(tex) == upright

@@ -29,8 +29,8 @@ from sympy import (
     Function,
     Indexed,
     Integer,
+    Integral,
     KroneckerDelta,
-    Limit,
     Mul,
     Number,
     Pow,
@@ -48,9 +48,8 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from divsym.symbols.notation import n
-from divsym.symbols.quantities import NamedQuantity
 
-__all__ = ["LectureLatexPrinter", "to_latex"]
+__all__ = ["LectureLatexPrinter", "to_latex", "upright_names", "written_terms"]
 
 
 def _subscript(tex: str) -> str:
@@ -87,11 +86,34 @@ class _LogBase(Function):
     nargs = 2
 
 
+def written_terms(expr: Add, top: bool = False) -> list[Expr]:
+    """The terms of ``expr`` in the order to print them: a positive term first.
+
+    ``- q_k + δ_ik`` reads ``δ_ik - q_k``, ``- log(Σ_j …) + z_i/T`` reads ``z_i/T - log(Σ_j …)``:
+    the first term without a minus sign moves to the front and the others keep their order.
+    One form stays as it is: a whole line (``top``) that starts with ``-Σ`` and adds only other
+    Sums, the lecture's ``-Σ p log q + Σ p log p``. The line breaker uses the same order.
+    """
+    terms = list(expr.args)
+    if not terms or not _coeff_isneg(terms[0]):
+        return terms
+    positives = [t for t in terms if not _coeff_isneg(t)]
+    if not positives:
+        return terms
+    if top and isinstance(-terms[0], Sum) and all(isinstance(t, Sum) for t in positives):
+        return terms
+    terms.remove(positives[0])
+    return [positives[0], *terms]
+
+
 class LectureLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer with the lecture's conventions."""
 
-    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+    def __init__(self, settings: dict[str, Any] | None = None, line: bool = True) -> None:
         super().__init__({"order": "none", **(settings or {})})
+        #: Whether the expression printed is a whole line of a derivation.
+        self._line = line
+        self._top: Any = None
 
     # --- atoms -------------------------------------------------------------------------------
 
@@ -183,24 +205,39 @@ class LectureLatexPrinter(LatexPrinter):
     # --- sums: SymPy's sorted order made readable ---------------------------------------------
 
     def _print_Add(self, expr: Add, order: str | None = None) -> str:
-        """A sum as written; an algebraic sum in SymPy's sorted order starts with a positive term.
-
-        An unevaluated ``Add`` is the derivation's written order and prints as it is. An
-        evaluated one is in SymPy's sort order, which writes ``z_i - c`` as ``- c + z_i``;
-        there the first term without a minus sign moves to the front (``z_i - c``,
-        ``q_i - p_i``, ``x - 1``), and the other terms keep their order.
-        """
-        terms = list(expr.args)
-        # Sums of Sums, limits and named quantities are the derivation's own lines: their
-        # order is the lecture's even when it happens to match SymPy's.
-        algebraic = not any(t.has(Sum, Product, Limit, Derivative, NamedQuantity) for t in terms)
-        sorted_by_sympy = algebraic and tuple(Add(*terms).args) == tuple(terms)
-        if sorted_by_sympy and terms and _coeff_isneg(terms[0]):
-            positive = next((t for t in terms if not _coeff_isneg(t)), None)
-            if positive is not None:
-                terms.remove(positive)
-                expr = Add(positive, *terms, evaluate=False)
+        """A sum as written, but with no needless minus sign in front (:func:`written_terms`)."""
+        terms = written_terms(expr, top=expr is self._top)
+        if terms != list(expr.args):
+            expr = Add(*terms, evaluate=False)
         return super()._print_Add(expr, order)  # type: ignore[no-any-return]
+
+    # --- brackets around factors -----------------------------------------------------------------
+
+    def _needs_mul_brackets(self, expr: Expr, first: bool = False, last: bool = False) -> bool:
+        """SymPy's rule, except that a factor already closed on the right keeps no brackets.
+
+        SymPy brackets every factor that contains a Sum unless it is the last one, so that
+        ``Σ_i a_i b`` cannot be misread; but ``(Σ_j …)²``, ``log(Σ_j …)`` or a ``\\frac`` is
+        closed already, and brackets around it only double the ones it has.
+        """
+        if super()._needs_mul_brackets(expr, first=first, last=True):
+            return True
+        if last or not expr.has(Sum, Product, Integral):
+            return False
+        return not self._closed_on_the_right(expr)
+
+    def _closed_on_the_right(self, expr: Expr) -> bool:
+        """Whether ``expr`` prints as something nothing to its right could be read into."""
+        if isinstance(expr, Pow) and expr.exp.is_Integer and expr.exp > 1:
+            return True  # the base of a power is bracketed (or atomic) already
+        if isinstance(expr, Function):
+            return True  # log(…), exp(…), H(P, Q): closed by their own brackets
+        return _is_single_fraction(self._print(expr))
+
+    def doprint(self, expr: Any) -> str:
+        """Print ``expr``, remembering it: its top-level sum is a whole line (``written_terms``)."""
+        self._top = expr if self._line else None
+        return super().doprint(expr)  # type: ignore[no-any-return]
 
     # --- products with a rational coefficient or a log base ------------------------------------
 
@@ -269,8 +306,32 @@ class LectureLatexPrinter(LatexPrinter):
         return rf"\frac{{{numerator}}}{{{' '.join(denominator)}}} {body}"
 
 
-def to_latex(expr: Basic) -> str:
+#: Names of functions and operators, set upright as the ISO rules and every textbook do:
+#: ``JSD`` in math italic reads as the product J·S·D.
+_OPERATOR_NAMES = (
+    (re.compile(r"D_\{KL\}|D_KL(?![A-Za-z])"), r"D_{\mathrm{KL}}"),
+    (re.compile(r"(?<![A-Za-z\\{])JSD(?![A-Za-z])"), r"\operatorname{JSD}"),
+    (re.compile(r"(?<![A-Za-z\\{])Var(?![A-Za-z])"), r"\operatorname{Var}"),
+    (re.compile(r"(?<![A-Za-z\\{])NLL(?![A-Za-z])"), r"\mathrm{NLL}"),
+)
+
+
+def upright_names(tex: str) -> str:
+    r"""``tex`` with the operator names upright: ``D_{\mathrm{KL}}``, ``\operatorname{JSD}``.
+
+    >>> upright_names(r"JSD(P \parallel Q) \leq D_{KL}(P \parallel Q)")
+    '\\operatorname{JSD}(P \\parallel Q) \\leq D_{\\mathrm{KL}}(P \\parallel Q)'
+    """
+    for pattern, replacement in _OPERATOR_NAMES:
+        tex = pattern.sub(replacement.replace("\\", r"\\"), tex)
+    return tex
+
+
+def to_latex(expr: Basic, top: bool = True) -> str:
     """``expr`` in the lecture's LaTeX notation.
+
+    ``top`` says that ``expr`` is a whole line of a derivation, not a piece of one (this only
+    matters for the order of its terms, see :func:`written_terms`).
 
     >>> from divsym.symbols.notation import T, j, z
     >>> from divsym.symbols.definitions import softmax
@@ -279,6 +340,6 @@ def to_latex(expr: Basic) -> str:
     """
     if expr is S.NaN or expr.has(S.NaN, S.ComplexInfinity):
         raise ValueError(f"refusing to print an undefined expression: {expr}")
-    tex: str = LectureLatexPrinter().doprint(expr)
+    tex: str = LectureLatexPrinter(line=top).doprint(expr)
     # Node classes of the derivations print their own LaTeX; drop their braces noise too.
-    return _ONE_CHARACTER_GROUP.sub(r"\1\2", tex)
+    return upright_names(_ONE_CHARACTER_GROUP.sub(r"\1\2", tex))

@@ -12,7 +12,7 @@ import re
 
 from sympy import Add, Expr, Mul, Product, Sum
 
-from divsym.render.latex import to_latex
+from divsym.render.latex import to_latex, written_terms
 
 __all__ = ["MAX_LINE", "break_terms", "breakable_pieces", "math_width", "split_top_level"]
 
@@ -113,27 +113,28 @@ def _parenthesised(expr: Expr, limit: float) -> list[str]:
     return _wrap(pieces, opening + " ", " " + closing)
 
 
-def breakable_pieces(expr: Expr, limit: float = MAX_LINE) -> list[str]:
+def breakable_pieces(expr: Expr, limit: float = MAX_LINE, top: bool = False) -> list[str]:
     """``expr`` printed as consecutive pieces; a line may break between any two of them.
 
     Sums of terms break between terms; a product, a Sum or a Product breaks inside its one
     long factor or body, whose parentheses become fixed-size ``\\bigl(``…``\\bigr)`` pairs.
-    Anything else (a fraction, say) stays one piece, however long.
+    Anything else (a fraction, say) stays one piece, however long. ``top`` says that ``expr``
+    is a whole line (its terms are ordered as :func:`~divsym.render.latex.written_terms` says).
     """
-    whole = to_latex(expr)
+    whole = to_latex(expr, top=top)
     if math_width(whole) <= limit:
         return [whole]
     if isinstance(expr, Add):
         pieces: list[str] = []
-        for number, term in enumerate(expr.args):
+        for number, term in enumerate(written_terms(expr, top)):
             parts = breakable_pieces(term, limit)
             if number and not parts[0].startswith("-"):
                 parts[0] = "+ " + parts[0]
             pieces += parts
         return pieces
     if isinstance(expr, (Sum, Product)):
-        printed = to_latex(expr)
-        body = to_latex(expr.function)
+        printed = to_latex(expr, top=top)
+        body = to_latex(expr.function, top=False)
         prefix = printed[: len(printed) - len(body)]
         if isinstance(expr.function, Add):
             prefix = printed[: printed.index(r"\left(")]
@@ -146,8 +147,10 @@ def breakable_pieces(expr: Expr, limit: float = MAX_LINE) -> list[str]:
         if factors[0] == -1 and len(factors) > 1:
             rest = Mul(*factors[1:], evaluate=False) if len(factors) > 2 else factors[1]
             return _wrap(breakable_pieces(rest, limit), "- ", "")
+        printed_factors = [to_latex(f, top=False) for f in factors]
         factor_tex = [
-            rf"\left({to_latex(f)}\right)" if isinstance(f, Add) else to_latex(f) for f in factors
+            rf"\left({tex}\right)" if isinstance(f, Add) else tex
+            for f, tex in zip(factors, printed_factors, strict=True)
         ]
         if " ".join(factor_tex) != whole:
             return [whole]  # printed in another order or as a fraction: keep it whole
@@ -169,7 +172,7 @@ def break_terms(expr: Expr, first_line: float = MAX_LINE, width: float = MAX_LIN
     Lines break between the pieces of :func:`breakable_pieces`; continuation lines start with
     their sign (``+ …`` or ``- …``) or with the rest of a product.
     """
-    pieces = breakable_pieces(expr, min(first_line, width))
+    pieces = breakable_pieces(expr, min(first_line, width), top=True)
     lines: list[str] = []
     limit = first_line
     for piece in pieces:
