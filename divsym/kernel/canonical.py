@@ -44,9 +44,9 @@ _MAX_ROUNDS = 6
 
 
 def apply_rules(expr: Expr, rules: Sequence[Rule], context: Context) -> Expr:
-    """Apply ``rules`` in order, once each."""
+    """Apply ``rules`` in order, once each; bound indices come out canonical (Rule.rewrite)."""
     for rule in rules:
-        expr = rule(expr, context)
+        expr = rule.rewrite(expr, context)
     return expr
 
 

@@ -48,8 +48,9 @@ __all__ = [
 class Rule:
     """A named rewrite: ``apply(expr, context)`` returns an equal expression.
 
-    Calling the rule applies it to ``expr`` with its bound indices renamed by their bounds
-    (unless ``rename_first`` is false, for the renaming rule itself) and returns ``expr``
+    :meth:`rewrite` applies it to ``expr`` with its bound indices renamed by their bounds
+    (unless ``rename_first`` is false, for the renaming rule itself); calling the rule does the
+    same and gives the user's index names back where that is sound. Both return ``expr``
     itself when the rule changed nothing.
     """
 
@@ -58,14 +59,21 @@ class Rule:
     apply: Callable[[Expr, Context], Expr]
     rename_first: bool = True
 
-    def __call__(self, expr: Expr, context: Context) -> Expr:
+    def rewrite(self, expr: Expr, context: Context) -> Expr:
+        """The rule's result with canonical bound indices (cheaper: nothing is named back)."""
         if not isinstance(expr, Basic):
             raise TypeError(f"rule {self.name}: expr must be a SymPy expression, got {expr!r}")
         if not self.rename_first:
             return self.apply(expr, context)
         renamed = rename_bound_indices(expr)
         result = self.apply(renamed, context)
-        return expr if result == renamed else restore_names(result, expr)
+        return expr if result == renamed else result
+
+    def __call__(self, expr: Expr, context: Context) -> Expr:
+        result = self.rewrite(expr, context)
+        if result is expr or not self.rename_first:
+            return result
+        return restore_names(result, expr)
 
 
 def _unfold(expr: Expr, context: Context) -> Expr:
