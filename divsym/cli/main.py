@@ -1,4 +1,4 @@
-"""The ``divsym`` command: ``verify``, ``build`` and the calculator.
+"""The ``divsym`` command: ``verify``, ``build``, the calculator and ``batch``.
 
 ``divsym verify`` verifies the lecture's derivations (``--id ID ...`` only those), or those a
 user's module declares (``divsym verify MODULE_OR_FILE``; see :mod:`divsym.cli.loading`), and
@@ -22,6 +22,7 @@ from typing import NoReturn
 
 import divsym.codegen as codegen
 from divsym.api import verify_all as verify_with_lemmas
+from divsym.cli.batch import add_batch
 from divsym.cli.build import project_root, render_documents, write_documents
 from divsym.cli.calculator import add_calculator, protect_negative_numbers
 from divsym.cli.loading import LoadError, load_derivations
@@ -60,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"divsym {version()}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     add_calculator(commands)
+    add_batch(commands)
     verify = commands.add_parser(
         "verify",
         help="verify derivations and print a table",
@@ -209,6 +211,8 @@ def _run(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(arguments)
     if getattr(args, "calculate", None) is not None:
         return int(args.calculate(args))
+    if getattr(args, "run_batch", None) is not None:
+        return int(args.run_batch(args))
     if args.command == "verify":
         return _verify(args.json, args.source, args.id)[1]
     return _build(args.out, args.pdf_dir, args.no_pdf)

@@ -1,0 +1,204 @@
+"""Inputs and outputs of ``divsym batch``: ``.npy`` and Zarr arrays, read and written by rows.
+
+Inputs are opened lazily: an ``.npy`` file is memory-mapped *per chunk read* and unmapped right
+after the chunk's rows are copied out (:class:`NpyRows`), so a worker's resident memory holds
+the chunks it is working on, not the pages of the whole file it has touched; a Zarr array is
+read by Dask with chunks along rows only. Both pickle as a path, so a ``dask.distributed``
+worker reads the rows itself (it must see the same file system).
+
+Outputs are written atomically (:class:`Target`): into a temporary beside the output, each
+chunk into its own rows, renamed onto the output only when every chunk is written. A failure
+or an interruption removes the temporary, so the output either is complete or does not exist;
+an existing output is replaced only when asked (``force``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["InputError", "NpyRows", "Source", "Target", "open_source"]
+
+
+class InputError(ValueError):
+    """An input or output that cannot be used; its message is one line for the user."""
+
+
+def _is_zarr(path: Path) -> bool:
+    return path.is_dir() and any(
+        (path / name).exists() for name in ("zarr.json", ".zarray", ".zgroup")
+    )
+
+
+@dataclass(frozen=True)
+class NpyRows:
+    """An ``.npy`` file as an array-like that Dask reads by rows (``from_array``).
+
+    Each ``[...]`` maps the file, copies the selected entries and unmaps it again; the object
+    itself holds only the path, shape and dtype, so it pickles small.
+    """
+
+    path: str
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any]
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __getitem__(self, key: Any) -> NDArray[Any]:
+        mapped = np.load(self.path, mmap_mode="r", allow_pickle=False)
+        try:
+            return np.array(mapped[key])
+        finally:
+            del mapped  # unmap now: touched pages leave this process's resident set
+
+
+@dataclass(frozen=True)
+class Source:
+    """An input array: its path as given (for messages), shape, dtype and how to read it."""
+
+    label: str
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any]
+    reader: NpyRows | str  # an NpyRows, or the path of a Zarr array
+
+    def to_dask(self, row_chunks: tuple[int, ...], name: str) -> Any:
+        """The input as a Dask array with ``row_chunks`` along axis 0, other axes whole."""
+        da: Any = importlib.import_module("dask.array")  # untyped: used as Any
+        chunks = (row_chunks, *((size,) for size in self.shape[1:]))
+        if isinstance(self.reader, NpyRows):
+            meta = np.empty((0,) * len(self.shape), dtype=self.dtype)
+            return da.from_array(
+                self.reader, chunks=chunks, name=name, lock=False, asarray=False, meta=meta
+            )
+        return da.from_zarr(self.reader, chunks=chunks)
+
+
+def open_source(text: str) -> Source:
+    """Open the ``.npy`` file or Zarr array at ``text``; :class:`InputError` if it is neither."""
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise InputError(f"input {text!r} does not exist")
+    if _is_zarr(path):
+        import zarr
+
+        try:
+            array = zarr.open_array(str(path.resolve()), mode="r")
+        except Exception as error:  # zarr raises several types for a group or bad metadata
+            raise InputError(f"input {text!r} is not a Zarr array ({error})") from None
+        return Source(text, tuple(array.shape), np.dtype(array.dtype), str(path.resolve()))
+    if path.is_dir():
+        raise InputError(f"input {text!r} is a folder but not a Zarr array")
+    try:
+        mapped = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError, EOFError) as error:
+        raise InputError(f"input {text!r} is not a readable .npy file ({error})") from None
+    if not isinstance(mapped, np.ndarray):
+        raise InputError(f"input {text!r} is an .npz archive; give one .npy array")
+    shape, dtype = tuple(mapped.shape), mapped.dtype
+    del mapped
+    return Source(text, shape, dtype, NpyRows(str(path.resolve()), shape, dtype))
+
+
+def output_kind(path: Path) -> str:
+    """``"npy"`` or ``"zarr"`` from the output's suffix; :class:`InputError` otherwise."""
+    suffix = path.suffix.lower()
+    if suffix in (".npy", ".zarr"):
+        return suffix[1:]
+    raise InputError(f"output {str(path)!r} must end in .npy or .zarr")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a worker writes its chunk: the temporary of an output being built.
+
+    ``write(start, block)`` writes rows ``start : start + len(block)``; it never creates the
+    temporary, so a worker still running after the temporary was removed fails instead of
+    leaving a partial output behind.
+    """
+
+    kind: str
+    temporary: str
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any]
+
+    def write(self, start: int, block: NDArray[Any]) -> None:
+        stop = start + block.shape[0]
+        if self.kind == "npy":
+            mapped = np.load(self.temporary, mmap_mode="r+", allow_pickle=False)
+            try:
+                mapped[start:stop] = block
+                mapped.flush()
+            finally:
+                del mapped
+            return
+        import zarr
+
+        array = zarr.open_array(self.temporary, mode="r+")
+        array[start:stop] = block
+
+
+def temporary_beside(output: Path) -> Path:
+    """A fresh hidden name in the output's folder (same file system: the rename is atomic)."""
+    return output.with_name(f".{output.name}.divsym-tmp-{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def create_target(
+    output: Path, shape: tuple[int, ...], dtype: np.dtype[Any], chunk_rows: int
+) -> Target:
+    """Create the output's temporary (an empty ``.npy`` or Zarr array of ``shape``).
+
+    Zarr chunks are ``chunk_rows`` rows, the size of every Dask chunk but the last (which may
+    be longer): every Zarr chunk is then written by exactly one Dask chunk.
+    """
+    kind = output_kind(output)
+    temporary = temporary_beside(output)
+    if kind == "npy":
+        mapped = np.lib.format.open_memmap(temporary, mode="w+", dtype=dtype, shape=shape)
+        del mapped
+    else:
+        import zarr
+
+        zarr.create_array(
+            store=str(temporary),
+            shape=shape,
+            chunks=(min(max(1, chunk_rows), max(1, shape[0])), *shape[1:]),
+            dtype=dtype,
+        )
+    return Target(kind, str(temporary), shape, dtype)
+
+
+def remove(path: Path) -> None:
+    """Remove a file or folder if it exists (a temporary being discarded)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def commit(target: Target, output: Path, force: bool) -> None:
+    """Rename the finished temporary onto ``output`` (replacing it only with ``force``)."""
+    temporary = Path(target.temporary)
+    if not (output.exists() or output.is_symlink()):
+        os.replace(temporary, output)
+        return
+    if not force:
+        raise InputError(f"output {str(output)!r} appeared during the run; use --force")
+    if target.kind == "npy" and output.is_file():
+        os.replace(temporary, output)  # one atomic step
+        return
+    old = output.with_name(f".{output.name}.divsym-old-{os.getpid()}-{secrets.token_hex(4)}")
+    os.replace(output, old)
+    os.replace(temporary, output)
+    remove(old)

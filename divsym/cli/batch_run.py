@@ -1,0 +1,272 @@
+"""The Dask side of ``divsym batch``: what each task computes, the graph, and running it.
+
+One task per chunk of rows evaluates the public function on the chunk (``map_blocks`` over
+the inputs read by rows), writes the result into its rows of the output's temporary and returns
+the chunk's summary :class:`~divsym.cli.batch_summary.Partial` — a few kilobytes, the only
+thing that travels back. The local threaded scheduler runs the graph unless a
+``dask.distributed`` client is given. A progress bar (tqdm, on stderr) counts rows; SIGTERM
+becomes :class:`Terminated` so that the temporary is removed as on Ctrl-C.
+
+Dask, distributed and tqdm are imported inside the functions that need them: a worker
+unpickling :func:`evaluate_block` imports only NumPy and divsym's numeric layer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from divsym.cli.batch_io import Source, Target, commit, create_target, remove
+from divsym.cli.batch_summary import Partial, merge, partial
+from divsym.numeric import functions
+
+__all__ = [
+    "BATCH_FUNCTIONS",
+    "BatchFunction",
+    "Job",
+    "Terminated",
+    "evaluate_block",
+    "execute",
+    "finish_block",
+]
+
+_REDUCTIONS: dict[str, Callable[..., NDArray[Any]]] = {
+    "cross-entropy": functions.cross_entropy,
+    "kl": functions.kl_divergence,
+    "js": functions.js_divergence,
+    "js-distance": functions.js_distance,
+}
+
+
+@dataclass(frozen=True)
+class BatchFunction:
+    """A function ``batch`` can run: its inputs (``logits``; ``dist``, probabilities or logits
+    with ``--from-logits``; ``labels``) and whether it keeps the class axis."""
+
+    inputs: tuple[str, ...]
+    elementwise: bool
+    help: str
+
+
+BATCH_FUNCTIONS: dict[str, BatchFunction] = {
+    "softmax": BatchFunction(("logits",), True, "soft targets softmax(Z/T), one row per row"),
+    "log-softmax": BatchFunction(("logits",), True, "log-softmax of logits"),
+    "entropy": BatchFunction(("dist",), False, "H(P) per row"),
+    "cross-entropy": BatchFunction(("dist", "dist"), False, "H(P, Q) per row"),
+    "kl": BatchFunction(("dist", "dist"), False, "D_KL(P ‖ Q) per row"),
+    "js": BatchFunction(("dist", "dist"), False, "JSD(P ‖ Q) per row"),
+    "js-distance": BatchFunction(("dist", "dist"), False, "√JSD(P ‖ Q) per row"),
+    "nll": BatchFunction(("dist", "labels"), False, "−log q_y per row (0-based labels)"),
+}
+
+
+def evaluate_block(
+    name: str,
+    T: float,
+    base: float | None,
+    from_logits: bool,
+    *blocks: NDArray[Any],
+    block_info: Any = None,
+) -> NDArray[Any]:
+    """The public function ``name`` on one chunk of rows (what each Dask task runs).
+
+    ``dist`` inputs go through ``softmax(·, T)`` first when ``from_logits``; labels arrive as a
+    column ``(rows, 1)``. A bad value raises ``ValueError`` naming the chunk's rows.
+    """
+    try:
+        if name == "softmax":
+            return functions.softmax(blocks[0], T=T)
+        if name == "log-softmax":
+            return functions.log_softmax(blocks[0], T=T)
+        kinds = BATCH_FUNCTIONS[name].inputs
+        p, *rest = (
+            functions.softmax(b, T=T) if kind == "dist" and from_logits else b
+            for kind, b in zip(kinds, blocks, strict=True)
+        )
+        if name == "entropy":
+            return functions.entropy(p, base=base)
+        if name == "nll":
+            return functions.nll(p, rest[0][:, 0], base=base)
+        return _REDUCTIONS[name](p, rest[0], base=base)
+    except ValueError as error:
+        if block_info and None in block_info:
+            start, stop = block_info[None]["array-location"][0]
+            raise ValueError(f"rows {start}..{stop - 1}: {error}") from None
+        raise
+
+
+def finish_block(
+    block: NDArray[Any], start: int, target: Target | None, summarise: bool
+) -> Partial | None:
+    """Write one chunk's result into its rows of ``target``; return its summary partial."""
+    if target is not None:
+        target.write(start, block)
+    return partial(block) if summarise else None
+
+
+@dataclass(frozen=True)
+class Job:
+    """A checked ``batch`` command: what to compute, over which chunks, and where to."""
+
+    function: str
+    sources: tuple[Source, ...]
+    chunks: tuple[int, ...]
+    dtype: np.dtype[Any]
+    T: float = 1.0
+    base: float | None = None
+    from_logits: bool = False
+    out: Path | None = None
+    force: bool = False
+    summary: bool = False
+    scheduler: Any = None  # a distributed.Client, or None for the local threads
+    threads: int | None = None
+    quiet: bool = False
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived during a run."""
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`Terminated` (so that cleanup runs)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _bar(total: int, quiet: bool) -> Any:
+    from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
+
+    return tqdm(
+        total=total,
+        unit="row",
+        unit_scale=True,
+        file=sys.stderr,
+        disable=quiet or not sys.stderr.isatty(),
+        desc="divsym batch",
+        leave=False,
+    )
+
+
+def _untyped(name: str) -> Any:
+    """Dask's modules, imported on use and typed ``Any`` (most of Dask has no annotations)."""
+    return importlib.import_module(name)
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on (the local scheduler's default thread count)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
+def _graph(job: Job, target: Target | None) -> tuple[list[Any], dict[Any, int]]:
+    """One task per chunk: evaluate (``map_blocks``), write its rows, reduce to a partial."""
+    dask, da = _untyped("dask"), _untyped("dask.array")
+    tokenize = _untyped("dask.base").tokenize
+    spec = BATCH_FUNCTIONS[job.function]
+    token = tokenize(job.function, job.T, job.base, job.from_logits, id(target), os.getpid())
+    arrays = []
+    for k, source in enumerate(job.sources):
+        array = source.to_dask(job.chunks, name=f"divsym-read-{k}-{token}")
+        arrays.append(array[:, None] if array.ndim == 1 else array)
+    classes = job.sources[0].shape[1]
+    empty = np.empty((0, 0) if spec.elementwise else (0,), dtype=job.dtype)
+    result = da.map_blocks(
+        functools.partial(evaluate_block, job.function, job.T, job.base, job.from_logits),
+        *arrays,
+        dtype=job.dtype,
+        chunks=(job.chunks, (classes,)) if spec.elementwise else (job.chunks,),
+        drop_axis=None if spec.elementwise else 1,
+        meta=empty,
+    )
+    starts = np.concatenate([[0], np.cumsum(job.chunks)[:-1]]).astype(np.int64)
+    finish = dask.delayed(finish_block, pure=True)
+    tasks = [
+        finish(block, int(start), target, job.summary)
+        for block, start in zip(result.to_delayed().ravel(), starts, strict=True)
+    ]
+    return tasks, {task.key: size for task, size in zip(tasks, job.chunks, strict=True)}
+
+
+def _run_local(tasks: Sequence[Any], rows: dict[Any, int], bar: Any, threads: int) -> list[Any]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    dask = _untyped("dask")
+    callbacks = _untyped("dask.callbacks")
+
+    def progress(key: Any, result: Any, dsk: Any, state: Any, worker_id: Any) -> None:
+        bar.update(rows.get(key, 0))
+
+    pool = ThreadPoolExecutor(threads)
+    try:
+        with callbacks.Callback(posttask=progress):
+            return list(dask.compute(*tasks, scheduler="threads", pool=pool))
+    finally:  # running chunks end before the caller removes the temporary
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_distributed(
+    client: Any, tasks: Sequence[Any], rows: dict[Any, int], bar: Any
+) -> list[Any]:
+    distributed = _untyped("distributed")
+    as_completed, wait = distributed.as_completed, distributed.wait
+
+    futures = client.compute(list(tasks))
+    try:
+        for future in as_completed(futures):
+            future.result()  # raise the first failure now
+            bar.update(rows.get(future.key, 0))
+        return list(client.gather(futures))
+    except BaseException:
+        client.cancel(futures)
+        with contextlib.suppress(Exception):
+            wait(futures, timeout=5)
+        raise
+
+
+def execute(job: Job) -> Partial | None:
+    """Run ``job``: the output appears complete at ``job.out`` or not at all; return the merged
+    summary partial when ``job.summary``."""
+    target = None
+    try:
+        if job.out is not None:
+            elementwise = BATCH_FUNCTIONS[job.function].elementwise
+            shape = job.sources[0].shape if elementwise else job.sources[0].shape[:1]
+            target = create_target(job.out, shape, job.dtype, job.chunks[0])
+        tasks, rows = _graph(job, target)
+        with _sigterm_interrupts(), _bar(sum(job.chunks), job.quiet) as bar:
+            if job.scheduler is None:
+                threads = job.threads or _cpus()
+                partials = _run_local(tasks, rows, bar, threads)
+            else:
+                partials = _run_distributed(job.scheduler, tasks, rows, bar)
+        if target is not None and job.out is not None:
+            commit(target, job.out, job.force)
+            target = None
+    finally:
+        if target is not None:
+            remove(Path(target.temporary))
+    return functools.reduce(merge, partials) if job.summary else None
