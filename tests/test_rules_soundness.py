@@ -471,3 +471,20 @@ def test_factor_common_terms_leaves_an_infinite_sum_alone() -> None:
     assert factor_common_terms(harmonic, NO_FACTS) == harmonic
     finite = Sum(2 * c / j, (j, 1, n))
     assert factor_common_terms(finite, NO_FACTS) == 2 * c * Sum(1 / j, (j, 1, n))
+
+
+def test_split_sum_at_rejects_a_point_that_is_not_an_expression() -> None:
+    with pytest.raises(TypeError, match="point"):
+        split_sum_at(2)  # type: ignore[arg-type]
+
+
+def test_rewrite_keeps_canonical_indices_and_calling_names_them_back() -> None:
+    s = Sum(p[i] + q[i], (i, 1, n))
+    canonical = split_sums.rewrite(s, NO_FACTS)
+    assert i not in canonical.atoms(Symbol)
+    assert split_sums(s, NO_FACTS) == Sum(p[i], (i, 1, n)) + Sum(q[i], (i, 1, n))
+    assert canonical_indices(canonical, NO_FACTS) == canonical_indices(
+        split_sums(s, NO_FACTS), NO_FACTS
+    )
+    entry = p[i]
+    assert split_sums.rewrite(entry, NO_FACTS) is entry  # unchanged: the input itself

@@ -104,13 +104,15 @@ def _sum_of_constant(expr: Expr, context: Context) -> Expr:
     return _replace(expr, Sum, evaluate)
 
 
-def split_sum_at(point: Symbol) -> Rule:
+def split_sum_at(point: Expr) -> Rule:
     """``Σ_{j=a}^{b} f_j = Σ_{j=a}^{m} f_j + Σ_{j=m+1}^{b} f_j`` at ``m = point``.
 
     It applies only to Sums with integer bounds and an integer ``point`` known (from SymPy's
     assumptions or the context's labels and indices) to satisfy ``a - 1 ≤ m ≤ b``, so both
     parts are ordinary, possibly empty, sums (never a Karr negative one).
     """
+    if not isinstance(point, Expr):
+        raise TypeError(f"split_sum_at: point must be a SymPy expression, got {point!r}")
 
     def split(expr: Expr, context: Context) -> Expr:
         if point.is_integer is not True:
