@@ -141,11 +141,15 @@ def heatmap(
     y: ArrayLike,
     *,
     label: str,
+    vmin: float = 0.0,
     vmax: float | None = None,
+    cmap: str | None = None,
 ) -> AxesImage:
     """``values[row, column]`` over the grid ``y[row]`` × ``x[column]``, with a colour bar.
 
-    ``vmax`` fixes the top of the colour scale (to show a bound, e.g. ``log 2``); the bottom is 0.
+    The colour scale runs from ``vmin`` (default 0: divergences are nonnegative) to ``vmax``
+    (default: the largest value; fix it to show a bound, e.g. ``log 2``). A signed quantity
+    takes a symmetric ``vmin = -vmax`` and a diverging ``cmap`` such as ``"RdBu_r"``.
     """
     grid = np.asarray(values, dtype=np.float64)
     xs, ys = _vector("x", x), _vector("y", y)
@@ -153,16 +157,20 @@ def heatmap(
         raise ValueError(
             f"values must have shape (len(y), len(x)) = {(ys.size, xs.size)}, got {grid.shape}"
         )
-    if vmax is not None and not (np.isfinite(vmax) and vmax > 0):
-        raise ValueError(f"vmax must be a finite positive number, got {vmax!r}")
+    if not np.isfinite(vmin):
+        raise ValueError(f"vmin must be finite, got {vmin!r}")
+    if vmax is not None and not (np.isfinite(vmax) and vmax > vmin):
+        raise ValueError(f"vmax must be finite and above vmin = {vmin!r}, got {vmax!r}")
     image = ax.imshow(
         grid,
         origin="lower",
         extent=(float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1])),
         aspect="auto",
-        vmin=0.0,
+        vmin=vmin,
         vmax=vmax,
+        cmap=cmap,
     )
+    ax.grid(False)  # grid lines would cross the image
     ax.figure.colorbar(image, ax=ax, label=label)
     return image
 

@@ -103,19 +103,33 @@ def test_stacked_bars_refuse_negative_parts() -> None:
 
 
 def test_heatmap_puts_rows_on_y_and_fixes_the_scale() -> None:
+    plotting.use_style()  # grid lines on: the heat map must turn them off
     _, (ax,) = plotting.subplots()
     values = np.arange(6.0).reshape(2, 3)  # 2 values of y, 3 of x
     image = plotting.heatmap(ax, values, x=[0.0, 0.5, 1.0], y=[0.0, 1.0], label="v", vmax=7.0)
     np.testing.assert_array_equal(image.get_array(), values)
     assert image.get_clim() == (0.0, 7.0)
     assert list(image.get_extent()) == [0.0, 1.0, 0.0, 1.0]
+    assert not any(line.get_visible() for line in ax.get_xgridlines())
+
+
+def test_heatmap_takes_a_signed_scale_and_a_colour_map() -> None:
+    _, (ax,) = plotting.subplots()
+    values = np.array([[-1.0, 0.5], [0.0, 1.0]])
+    image = plotting.heatmap(
+        ax, values, x=[0.0, 1.0], y=[0.0, 1.0], label="d", vmin=-2.0, vmax=2.0, cmap="RdBu_r"
+    )
+    assert image.get_clim() == (-2.0, 2.0)
+    assert image.get_cmap().name == "RdBu_r"
+    with pytest.raises(ValueError, match="vmin must be finite, got nan"):
+        plotting.heatmap(ax, values, x=[0.0, 1.0], y=[0.0, 1.0], label="d", vmin=float("nan"))
 
 
 @pytest.mark.parametrize(
     ("x", "y", "vmax", "message"),
     [
         ([0.0, 1.0], [0.0, 1.0], None, r"values must have shape \(len\(y\), len\(x\)\) = \(2, 2\)"),
-        ([0.0, 0.5, 1.0], [0.0, 1.0], -1.0, "vmax must be a finite positive number"),
+        ([0.0, 0.5, 1.0], [0.0, 1.0], -1.0, r"vmax must be finite and above vmin = 0.0, got -1.0"),
         ([0.0, 0.5, 1.0], [], None, "y must be a non-empty 1-D array"),
     ],
 )
