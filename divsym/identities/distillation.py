@@ -6,7 +6,10 @@ softmax ``q_i = exp(z_i/T) / Σ_j exp(z_j/T)`` (lecture eq. (1)). The paper's eq
 ``∂C/∂z_k = (q_k − p_k)/T``, is derived here for a symbolic number of classes ``n`` and a free
 class ``k``: once for any normalised teacher distribution ``p``, once for a teacher that is
 itself a softmax ``p_i = exp(v_i/T) / Σ_j exp(v_j/T)`` of logits ``v``; then the ``T²``
-scaling the paper applies to the soft loss.
+scaling the paper applies to the soft loss. At high temperature, the paper's eq. (3)
+(``e^x ≈ 1 + x``) is proved with the order of its error, ``O(1/T³)``, as the finite limit of
+``T³`` times the error, and eq. (4) as the limit of ``T² ∂C/∂z_k``; beside them, the
+hard-label gradient and ``JSD = H(M) − (H(P) + H(Q))/2``.
 """
 
 from __future__ import annotations
