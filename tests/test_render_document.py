@@ -37,9 +37,11 @@ def test_every_derivation_renders_whole(derivation: Derivation) -> None:
     tex = derivation_tex(derivation, report)
     markdown = derivation_markdown(derivation, report)
     steps = len(derivation.steps) - 1
-    assert [int(k) for k in re.findall(r"\\tag\{(\d+)\}", tex)] == list(range(1, steps + 1))
+    tags = re.findall(r"\\tag\{\\thesubsection\.(\d+)\}", tex)
+    assert [int(k) for k in tags] == list(range(1, steps + 1))
+    assert len(re.findall(r"\\tag\{", tex)) == steps  # no tag that is not a step's
     assert tex.count(r"\item ") == steps
-    assert re.findall(r"^(\d+)\. ", markdown, flags=re.MULTILINE) == [
+    assert re.findall(r"^- \((\d+)\) ", markdown, flags=re.MULTILINE) == [
         str(k) for k in range(1, steps + 1)
     ]
     assert STATUS.search(tex.splitlines()[-1]), tex.splitlines()[-1]
@@ -88,10 +90,12 @@ def test_each_derivation_is_input_once_under_its_section() -> None:
 
 def test_every_lecture_equation_is_in_the_index_with_a_status() -> None:
     index = index_markdown(DERIVATIONS, REPORTS, "<!-- header -->")
-    rows = [line for line in index.splitlines() if line.startswith("| `")]
+    rows = [line for line in index.splitlines() if line.startswith("| [(L")]
     assert len(rows) == len(EQUATIONS)
-    for equation, row in zip(EQUATIONS, rows, strict=True):
-        assert row.startswith(f"| `{equation.label}`: $")
+    for number, (equation, row) in enumerate(zip(EQUATIONS, rows, strict=True), start=1):
+        assert row.startswith(
+            f"| [(L{number})](lecture.md#eq-{equation.label}) | `{equation.label}`: $"
+        )
         status = row.rstrip(" |").rsplit("| ", 1)[-1]
         assert STATUS.fullmatch(status) or status == MISSING, row
         assert "|" not in row.replace(r"\|", "").strip("|").replace(" | ", ""), row

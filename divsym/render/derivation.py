@@ -1,9 +1,12 @@
-"""A verified derivation as LaTeX (``align*``) and as GitHub Markdown (``$$`` with ``aligned``).
+"""A verified derivation as LaTeX (``align*``) and as Markdown (``aligned`` math).
 
 Both show the same rows: the starting expression, then one row per step — ``= e_k`` (or
-``\\geq``, ``\\leq``) numbered ``(k)`` — long right-hand sides broken between terms; under the
-block, step ``(k)``'s justification in the lecture's words and its verification status; then
-the derivation's remarks and its overall status.
+``\\geq``, ``\\leq``) numbered ``(s.d.k)`` after the derivation's own number ``s.d`` (section
+``s``, derivation ``d`` in it), so that no step number can be mistaken for another derivation's
+or for a lecture equation's ``(L1)`` — long right-hand sides broken between terms; under the
+block, each step's justification in the lecture's words (prose with ``$…$`` mathematics, see
+:mod:`divsym.render.prose`) and its verification status; then the derivation's remarks and its
+overall status.
 """
 
 from __future__ import annotations
@@ -14,10 +17,18 @@ from divsym.kernel.derivation import Derivation, Relation
 from divsym.kernel.verify import DerivationReport
 from divsym.render.layout import MAX_LINE, break_terms, math_width
 from divsym.render.markdown import markdown_text
+from divsym.render.prose import prose_markdown, prose_tex, sentence
 from divsym.render.status import status_sentence, step_status
 from divsym.render.tex import RenderError, check_tex, command, environment, join, text
 
-__all__ = ["Row", "derivation_markdown", "derivation_rows", "derivation_tex", "status_sentence"]
+__all__ = [
+    "Row",
+    "derivation_markdown",
+    "derivation_rows",
+    "derivation_tex",
+    "status_sentence",
+    "step_label",
+]
 
 _RELATION_TEX = {Relation.EQ: "=", Relation.GE: r"\geq", Relation.LE: r"\leq"}
 #: A starting expression wider than this gets a line of its own.
@@ -65,26 +76,50 @@ def _because(derivation: Derivation, report: DerivationReport) -> list[tuple[str
     ]
 
 
+def step_label(derivation_id: str, step: int) -> str:
+    """The LaTeX label (and Markdown anchor) of expression ``step`` of a derivation."""
+    return f"{derivation_id}-{step}"
+
+
+def _opening(render: str, name: str) -> str:
+    """``How $q_i$ changes with the logit $z_k$ (`softmax-jacobian`):`` — the first line."""
+    return f"{render} ({name}):"
+
+
 def derivation_tex(derivation: Derivation, report: DerivationReport) -> str:
-    """The derivation as a LaTeX fragment: heading, ``align*`` block, reasons, status."""
+    """The derivation as a LaTeX fragment: heading, ``align*`` block, reasons, status.
+
+    Its expressions are numbered ``(\\thesubsection.k)``: the fragment is meant to be input
+    as a subsection of ``lecture.tex``.
+    """
     block = " \\\\\n".join(
-        f"{row.left} &{row.right}" + (rf" \tag{{{row.number}}}" if row.number else "")
+        f"{row.left} &{row.right}"
+        + (
+            rf" \tag{{\thesubsection.{row.number}}}"
+            + command("label", step_label(derivation.id, row.number))
+            if row.number
+            else ""
+        )
         for row in derivation_rows(derivation)
     )
     items = [
-        f"{command('item')} {text(because)} --- {command('emph', text(status))}"
+        f"{command('item')} {prose_tex(because)} --- {command('emph', text(status))}"
         for because, status in _because(derivation, report)
     ]
-    remarks = [join(command("paragraph", "Remark."), text(remark)) for remark in derivation.remarks]
+    remarks = [
+        join(command("paragraph", "Remark."), prose_tex(remark)) for remark in derivation.remarks
+    ]
+    opening = sentence(derivation.steps[0].because)
     tex = join(
-        command("subsection", text(derivation.title)),
+        command("subsection", prose_tex(derivation.title)),
         command("label", derivation.id),
         command("noindent")
         + " "
-        + command("texttt", text(derivation.id))
-        + f": starting from {text(derivation.steps[0].because)}.",
+        + _opening(prose_tex(opening), command("texttt", text(derivation.id))),
         environment("align*", block),
-        environment("enumerate", items, optional=r"label=(\arabic*), nosep"),
+        environment(
+            "enumerate", items, optional=r"label=(\thesubsection.\arabic*), leftmargin=*, nosep"
+        ),
         *remarks,
         command("par") + command("smallskip"),
         command("noindent") + command("textbf", text(f"Status: {status_sentence(report)}.")),
@@ -92,31 +127,48 @@ def derivation_tex(derivation: Derivation, report: DerivationReport) -> str:
     return check_tex(tex + "\n", derivation.id)
 
 
-def derivation_markdown(derivation: Derivation, report: DerivationReport) -> str:
-    """The derivation as GitHub Markdown: ``$$`` math with ``aligned``, reasons as a list."""
+def derivation_markdown(
+    derivation: Derivation,
+    report: DerivationReport,
+    number: str | None = None,
+    equations: dict[str, str] | None = None,
+    fence: bool = False,
+) -> str:
+    """The derivation as Markdown: ``aligned`` math, then the reasons as a list.
+
+    ``number`` is the derivation's own number (``"3.1"``): its steps are numbered ``(3.1.k)``
+    (``(k)`` without it). ``equations`` maps lecture equation labels to their numbers, for the
+    references in the prose. ``fence`` puts display math in a GitHub `````math`` block, which
+    GitHub renders whatever the math contains; without it the math is in ``$$`` (Jupyter).
+    """
+    prefix = f"{number}." if number else ""
     block = " \\\\\n".join(
-        f"{row.left} &{row.right}" + (rf" && \text{{({row.number})}}" if row.number else "")
+        f"{row.left} &{row.right}" + (rf" && \text{{({prefix}{row.number})}}" if row.number else "")
         for row in derivation_rows(derivation)
     )
     check_tex(block, derivation.id)
+    opening = sentence(derivation.steps[0].because)
+    heading = f"{number} " if number else ""
     lines = [
         f'<a id="{derivation.id}"></a>',
         "",
-        f"### {markdown_text(derivation.title)}",
+        f"### {heading}{prose_markdown(derivation.title)}",
         "",
-        f"`{derivation.id}`: starting from {markdown_text(derivation.steps[0].because)}.",
+        _opening(prose_markdown(opening, equations), f"`{derivation.id}`"),
         "",
-        "$$",
-        r"\begin{aligned}",
-        block,
-        r"\end{aligned}",
-        "$$",
+        *display_markdown([r"\begin{aligned}", block, r"\end{aligned}"], fence),
         "",
     ]
-    for number, (because, status) in enumerate(_because(derivation, report), start=1):
-        lines.append(f"{number}. {markdown_text(because)} — *{markdown_text(status)}*")
+    for step, (because, status) in enumerate(_because(derivation, report), start=1):
+        reason = prose_markdown(because, equations)
+        lines.append(f"- ({prefix}{step}) {reason} — *{markdown_text(status)}*")
     lines.append("")
     for remark in derivation.remarks:
-        lines += [f"> **Remark.** {markdown_text(remark)}", ""]
+        lines += [f"> **Remark.** {prose_markdown(remark, equations)}", ""]
     lines.append(f"**Status: {status_sentence(report)}.**")
     return "\n".join(lines) + "\n"
+
+
+def display_markdown(math: list[str], fence: bool) -> list[str]:
+    """Display math in Markdown: a `````math`` block (GitHub) or between ``$$`` lines."""
+    return ["```math", *math, "```"] if fence else ["$$", *math, "$$"]

@@ -204,11 +204,20 @@ def _quotes(plain: str) -> str:
 
 
 _SCRIPT = re.compile(r"(?<=[^\W_]|[)\]∫Σ∑Π∏])([_^])((?:[^\W_]|[+-]){1,3})(?![^\W_]|_)")
-_TYPOGRAPHY = {">=": "≥", "<=": "≤", "||": "‖", "!=": "≠", "->": "→"}
+_TYPOGRAPHY = {
+    ">=": "≥",
+    "<=": "≤",
+    "||": "‖",
+    "!=": "≠",
+    "->": "→",
+    # Two people's names are joined by an en dash, not a hyphen.
+    "Jensen-Shannon": "Jensen–Shannon",
+}
 
 
 def typographic(plain: str) -> str:
-    """ASCII stand-ins replaced by the symbols they stand for: ``>=`` → ``≥``, ``||`` → ``‖``.
+    """ASCII stand-ins replaced by what they stand for: ``>=`` → ``≥``, ``||`` → ``‖``, and the
+    hyphen between two names by an en dash (``Jensen–Shannon``).
 
     >>> typographic("0 <= JSD(P || Q) <= log 2")
     '0 ≤ JSD(P ‖ Q) ≤ log 2'
