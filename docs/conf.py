@@ -48,6 +48,7 @@ exclude_patterns = [
     "build",
     "docs/README.md",
     "docs/_extra",
+    "docs/_static",
     "**/.ipynb_checkpoints",
 ]
 
@@ -87,7 +88,8 @@ html_theme_options: dict[str, Any] = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
 }
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["divsym.css"]
 html_copy_source = False  # the Markdown sources are in the repository; no _sources/ copy
 html_show_sourcelink = False
 

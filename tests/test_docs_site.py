@@ -67,7 +67,7 @@ CHROMIUM_FLAGS = [
 #: TeX that MathJax should have replaced: $…$, $$, \( \[ delimiters or a TeX command.
 RAW_TEX = re.compile(
     r"\$\$|\$[^$\s][^$\n]*\$|\\[(\[]|\\(frac|begin|end|sum|log|exp|mathrm|text|operatorname"
-    r"|cancel|quad|left|right|partial|infty|parallel)\b"
+    r"|cancel|quad|left|right|partial|infty|parallel)(?![A-Za-z])"
 )
 
 #: Text of the page as a reader sees it, code blocks left out (they may quote TeX on purpose);
@@ -91,6 +91,10 @@ MATH_JS = """() => ({
     .filter(el => !el.querySelector("mjx-container")).map(el => el.textContent.slice(0, 60)),
   containers: document.querySelectorAll("mjx-container").length,
   errors: [...document.querySelectorAll("mjx-merror, merror")]
+    .map(el => el.textContent.slice(0, 60)),
+  clipped: [...document.querySelectorAll('mjx-container[display="true"]')]
+    .filter(el => el.scrollWidth > el.clientWidth + 1
+      && !["auto", "scroll"].includes(getComputedStyle(el).overflowX))
     .map(el => el.textContent.slice(0, 60)),
 })"""
 
@@ -132,6 +136,7 @@ class SiteScan:
     missing: set[str] = field(default_factory=set)
     images: dict[str, int] = field(default_factory=dict)
     widget_figures: dict[str, int] = field(default_factory=dict)
+    redirect: str = ""
     math_containers: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
@@ -173,6 +178,11 @@ def site() -> Path:
     return SITE
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A browser that drops a connection mid-file (navigating on) is not an error here."""
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         """Keep the test output free of one line per request."""
@@ -182,7 +192,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 def _serve(directory: Path) -> Iterator[str]:
     """Serve ``directory`` on 127.0.0.1 (a free port) from a thread; yield its base URL."""
     handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -262,7 +272,8 @@ def crawl(context: BrowserContext, base: str, root: Path, start: str = "index.ht
             scan.math_containers[name] = math["containers"]
             scan.problems += [f"{name}: math not typeset: {t!r}" for t in math["untypeset"]]
             scan.problems += [f"{name}: MathJax error: {t!r}" for t in math["errors"]]
-            raw = RAW_TEX.findall(page.evaluate(TEXT_JS))
+            scan.problems += [f"{name}: display math clipped: {t!r}" for t in math["clipped"]]
+            raw = [m.group(0) for m in RAW_TEX.finditer(page.evaluate(TEXT_JS))]
             if raw:
                 scan.problems.append(f"{name}: raw TeX in the rendered text: {raw[:5]}")
             images = page.evaluate(IMAGES_JS)
@@ -302,15 +313,30 @@ def _link_problems(
 
 
 @pytest.fixture(scope="module")
-def scan(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteScan]:
-    """The crawl of the built site, with the lecture's screenshot saved on the way."""
+def scan(site: Path, tmp_path_factory: pytest.TempPathFactory) -> SiteScan:
+    """The crawl of the built site, with the lecture's screenshot saved on the way.
+
+    The browser is closed before the tests run: Playwright's sync API allows one at a time.
+    """
     profile = tmp_path_factory.mktemp("chromium-profile")
     with _serve(site) as base, _browser(profile, base) as (context, blocked):
-        result = crawl(context, base, site)
-        result.blocked = blocked
+        result = crawl(context, base, site, start="docs/index.html")
+        result.redirect = _follow_root_redirect(context, base)
         _screenshot_lecture(context, base)
         result.widget_figures = _widget_figures(context, base)
-        yield result
+        result.blocked = list(blocked)
+    return result
+
+
+def _follow_root_redirect(context: BrowserContext, base: str) -> str:
+    """Where the site's root ``index.html`` leads (a redirect to the root document)."""
+    page = context.new_page()
+    try:
+        page.goto(base)
+        page.wait_for_url("**/docs/index.html", timeout=10_000)
+        return page.url.removeprefix(base)
+    finally:
+        page.close()
 
 
 def _screenshot_lecture(context: BrowserContext, base: str) -> None:
@@ -319,6 +345,7 @@ def _screenshot_lecture(context: BrowserContext, base: str) -> None:
     try:
         page.goto(urljoin(base, "derivations/lecture.html#softmax-temperature-entropy"))
         page.evaluate(TYPESET_JS)
+        page.evaluate("() => window.scrollBy(0, -160)")  # the heading out from under the bar
         page.screenshot(path=str(SCREENSHOT))
     finally:
         page.close()
@@ -335,22 +362,30 @@ def _widget_notebooks() -> list[Path]:
     return found
 
 
+#: Loaded, visible figures in the output just before the first widget's output (-1: no widget).
+WIDGET_FALLBACK_JS = """async () => {
+  const outputs = [...document.querySelectorAll(".cell_output")];
+  const widget = outputs.findIndex(
+    out => out.querySelector('script[type="application/vnd.jupyter.widget-view+json"]'));
+  if (widget < 0) return -1;
+  const shown = outputs.slice(0, widget).filter(out => out.querySelector("img"));
+  if (!shown.length) return 0;
+  const images = [...shown[shown.length - 1].querySelectorAll("img")];
+  await Promise.all(images.map(img => img.decode().catch(() => null)));
+  return images.filter(img => img.naturalWidth > 0 && img.getBoundingClientRect().width > 0)
+    .length;
+}"""
+
+
 def _widget_figures(context: BrowserContext, base: str) -> dict[str, int]:
-    """For each widget notebook's page, how many output figures loaded and are visible."""
+    """For each widget notebook's page, the figures shown just before its widget (-1: no
+    widget output found on the page)."""
     result = {}
     page = context.new_page()
     try:
         for path in _widget_notebooks():
             page.goto(urljoin(base, f"notebooks/{path.stem}.html"))
-            shown = page.evaluate(
-                """async () => {
-                  const images = [...document.querySelectorAll(".cell_output img")];
-                  await Promise.all(images.map(img => img.decode().catch(() => null)));
-                  return images.filter(img => img.naturalWidth > 0
-                    && img.getBoundingClientRect().width > 0).length;
-                }"""
-            )
-            result[path.name] = int(shown)
+            result[path.name] = int(page.evaluate(WIDGET_FALLBACK_JS))
     finally:
         page.close()
     return result
@@ -362,6 +397,10 @@ def test_the_site_has_the_lecture_notebooks_and_api(scan: SiteScan) -> None:
     expected |= {f"notebooks/{p.stem}.html" for p in (ROOT / "notebooks").glob("*.ipynb")}
     expected |= {"docs/conventions.html", "docs/benchmarks.html"}
     assert expected <= names, f"pages not reached from the root: {sorted(expected - names)}"
+
+
+def test_the_site_root_leads_to_the_documentation(scan: SiteScan) -> None:
+    assert scan.redirect == "docs/index.html"
 
 
 def test_every_page_is_typeset_loads_its_images_and_links_resolve(scan: SiteScan) -> None:
@@ -385,7 +424,8 @@ def test_the_widget_notebook_shows_its_static_figure(scan: SiteScan) -> None:
         pytest.skip("no notebook in notebooks/ uses ipywidgets yet")
     assert scan.widget_figures, "the widget notebooks' pages were not opened"
     for name, shown in scan.widget_figures.items():
-        assert shown > 0, f"{name}: its page shows no static figure (the widget needs a kernel)"
+        assert shown != -1, f"{name}: its page has no widget output"
+        assert shown > 0, f"{name}: no figure just before its widget (the widget needs a kernel)"
 
 
 def test_a_screenshot_of_the_lecture_is_saved(scan: SiteScan) -> None:
@@ -402,6 +442,9 @@ BROKEN_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>broken<
 <a href="good.html#here">fine</a> <a href="nowhere.html">dead</a>
 <a href="good.html#gone">dead anchor</a> <a href="https://example.org/">outside</a>
 <a href="#top">top</a>
+<div class="math"><mjx-container display="true"
+  style="display: block; width: 50px; overflow: hidden; white-space: nowrap"
+  >a display equation far wider than its column</mjx-container></div>
 </body></html>"""
 GOOD_PAGE = '<!DOCTYPE html><html><body><h1 id="here">here</h1></body></html>'
 GOOD_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'
@@ -430,7 +473,8 @@ def test_the_checks_report_a_broken_site(tmp_path: Path) -> None:
     assert "good.html#here" not in report
     assert "#top" not in report
     assert "MathJax did not start" in report
-    assert len(result.problems) == 6, report
+    assert "display math clipped: 'a display equation far wider" in report
+    assert len(result.problems) == 7, report
     assert blocked == ["https://example.org/x"]
 
 
