@@ -13,6 +13,11 @@ from typing import Any
 
 from sympy import Expr, IndexedBase, Symbol, log, sqrt
 
+from divsym.identities.distillation import (
+    distillation_gradient,
+    distillation_temperature_squared,
+    soft_loss,
+)
 from divsym.identities.stable_forms import (
     jsd_stable_form,
     kl_nonnegative_terms,
@@ -20,7 +25,8 @@ from divsym.identities.stable_forms import (
     softmax_stable_form,
 )
 from divsym.symbols import definitions
-from divsym.symbols.notation import T, c, i, p, q, z
+from divsym.symbols.notation import T, c, i, k, p, q, z
+from divsym.symbols.softmax import SoftmaxProbability
 
 __all__ = ["BASE", "FORMS", "LABEL", "SPECS", "Spec"]
 
@@ -29,6 +35,32 @@ Z, P, Q, LABELS = Symbol("z"), Symbol("p"), Symbol("q"), Symbol("labels")
 BASE = Symbol("base", positive=True)
 #: The label of a data point in the NLL definition.
 LABEL = Symbol("y", integer=True, nonnegative=True)
+
+
+def _student_stable(expr: Expr) -> Expr:
+    """``expr`` with each student softmax ``q_k`` (eq. (1) of the logits ``z``) written in its
+    proved stable form (``softmax-stable-form``) and each ``log q_i`` in the proved stable form
+    of the log-softmax (``log-softmax-stable-form``): the shift by ``c = max z`` first."""
+
+    def log_stable(e: Expr) -> Expr:
+        return log_softmax_stable_form().end.xreplace({i: e.args[0].args[2]})
+
+    def stable(e: Expr) -> Expr:
+        return softmax_stable_form().end.xreplace({i: e.args[2]})
+
+    expr = expr.replace(
+        lambda e: isinstance(e, log) and isinstance(e.args[0], SoftmaxProbability), log_stable
+    )
+    return expr.replace(lambda e: isinstance(e, SoftmaxProbability), stable)  # type: ignore[no-any-return]
+
+
+def _logits_nll() -> Expr:
+    """``−log q_y`` (the NLL definition) with ``log q_y`` in its proved stable form."""
+    return definitions.nll(q, LABEL).replace(  # type: ignore[no-any-return]
+        lambda e: isinstance(e, log) and e.args[0] == q[LABEL],
+        lambda e: log_softmax_stable_form().end.xreplace({i: LABEL}),
+    )
+
 
 #: The expression each public function is generated from (before the array rewrites).
 FORMS: dict[str, Expr] = {
@@ -41,6 +73,15 @@ FORMS: dict[str, Expr] = {
     "js_divergence": jsd_stable_form().end / log(BASE),
     # Unevaluated, so that SymPy does not split sqrt(x/2) into sqrt(2)·sqrt(x)/2 (one rounding).
     "js_distance": sqrt(jsd_stable_form().end / log(BASE), evaluate=False),
+    # Distillation (divsym.identities.distillation): the soft-target cross-entropy
+    # C = −Σ_i p_i log q_i of the student's logits, every term ≥ 0 after the shift; the
+    # gradient ∂C/∂z_k = (q_k − p_k)/T (last line of distillation-gradient) and T² times it,
+    # T (q_k − p_k) (last line of distillation-temperature-squared); the hard-label loss
+    # −log q_y of logits (the NLL definition with the stable log-softmax).
+    "soft_cross_entropy_logits": _student_stable(soft_loss(lambda index: p[index])),
+    "soft_target_gradient": _student_stable(distillation_gradient().end),
+    "soft_target_gradient_scaled": _student_stable(distillation_temperature_squared().end),
+    "cross_entropy_logits": _student_stable(_logits_nll()),
 }
 
 
@@ -57,6 +98,8 @@ class Spec:
 _LOGITS = Spec({z: Z}, (T,), {"index": i, "shifts": {c: z}})
 _ONE = Spec({p: P}, (BASE,))
 _TWO = Spec({p: P, q: Q}, (BASE,))
+#: Student logits z and soft targets p, elementwise in the free class k.
+_GRADIENT = Spec({z: Z, p: P}, (T,), {"index": k, "shifts": {c: z}})
 
 #: name → how it is generated; the order is the order of the generated module.
 SPECS: dict[str, Spec] = {
@@ -68,4 +111,10 @@ SPECS: dict[str, Spec] = {
     "kl_divergence": _TWO,
     "js_divergence": _TWO,
     "js_distance": _TWO,
+    "soft_cross_entropy_logits": Spec({z: Z, p: P}, (T,), {"shifts": {c: z}}),
+    "soft_target_gradient": _GRADIENT,
+    "soft_target_gradient_scaled": _GRADIENT,
+    "cross_entropy_logits": Spec(
+        {z: Z}, (LABELS, T), {"labels": {LABEL: LABELS}, "shifts": {c: z}}
+    ),
 }

@@ -58,6 +58,27 @@ def js_distance(xp, kernels, p, q, base, axis):
     return (1/2)*math.sqrt(2)*xp.sqrt(xp.sum(kernels.kernel_x_minus_log1p(p, -x1, x2) + kernels.kernel_x_minus_log1p(q, x1, x2), axis=axis, keepdims=True)/math.log(base))
 
 
+def soft_cross_entropy_logits(xp, kernels, z, p, T, axis):
+    x1 = z - xp.max(z, axis=axis, keepdims=True)
+    y0 = x1/T
+    return -xp.sum(p*(y0 - kernels.kernel_logsumexp(y0, axis)), axis=axis, keepdims=True)
+
+
+def soft_target_gradient(xp, kernels, z, p, T, axis):
+    x1 = xp.exp((z - xp.max(z, axis=axis, keepdims=True))/T)
+    return (-p + x1/xp.sum(x1, axis=axis, keepdims=True))/T
+
+
+def soft_target_gradient_scaled(xp, kernels, z, p, T, axis):
+    x0 = xp.exp((z - xp.max(z, axis=axis, keepdims=True))/T)
+    return T*(-p + x0/xp.sum(x0, axis=axis, keepdims=True))
+
+
+def cross_entropy_logits(xp, kernels, z, labels, T, axis):
+    x1 = -xp.max(z, axis=axis, keepdims=True)
+    return kernels.kernel_logsumexp((x1 + z)/T, axis) - (x1 + kernels.kernel_at_labels(z, labels, axis))/T
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     'softmax': softmax,
     'log_softmax': log_softmax,
@@ -67,4 +88,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     'kl_divergence': kl_divergence,
     'js_divergence': js_divergence,
     'js_distance': js_distance,
+    'soft_cross_entropy_logits': soft_cross_entropy_logits,
+    'soft_target_gradient': soft_target_gradient,
+    'soft_target_gradient_scaled': soft_target_gradient_scaled,
+    'cross_entropy_logits': cross_entropy_logits,
 }

@@ -1,0 +1,362 @@
+"""Knowledge distillation (Hinton, Vinyals & Dean, 2015): the loss, its gradient, and the
+hard-label cross-entropy from logits.
+
+Nothing here is a formula written by hand: every value is a function that ``divsym build``
+generated into :mod:`divsym.numeric._generated` (see ``divsym.codegen.forms``):
+
+- the soft loss in the KL form is :func:`~divsym.numeric.functions.kl_divergence` (the
+  nonnegative-terms kernel, accurate for close distributions — never CE − H) of the
+  :func:`~divsym.numeric.functions.softmax` of both logits at the temperature ``T``;
+- the soft loss in the CE form is ``soft_cross_entropy_logits``, ``−Σ_i p_i log q_i`` with
+  ``log q_i`` the proved stable log-softmax of the student's logits (every term ≥ 0);
+- the gradient with respect to the student's logits is ``soft_target_gradient``, the last line
+  ``(q_k − p_k)/T`` of the proved derivation ``distillation-gradient``, or with ``T²``
+  ``soft_target_gradient_scaled``, the last line ``T (q_k − p_k)`` of
+  ``distillation-temperature-squared``; the hard-label part is the same derivation at ``T = 1``
+  with one-hot targets, ``q_k − δ_ky`` (``hard-label-gradient``);
+- the hard-label loss is ``cross_entropy_logits``, ``−log q_y`` with the stable log-softmax.
+
+Conventions (each tested):
+
+- ``loss = alpha · S + (1 − alpha) · H`` where ``S`` is the soft loss (times ``T²`` unless
+  ``temperature_squared=False``) and ``H`` the hard-label cross-entropy at ``T = 1``:
+  **alpha weights the soft loss**. This is the paper's "weighted average of two objective
+  functions" with the soft one multiplied by ``T²``. Without ``labels`` the loss is ``S``
+  alone (alpha must then be None or 1); with labels the default alpha is 0.9 (the paper
+  puts "a considerably lower weight" on the hard targets).
+- The soft loss is ``KL(softmax(t/T) ‖ softmax(s/T))`` per row (``form="kl"``, default) or the
+  cross-entropy ``−Σ softmax(t/T) log softmax(s/T)`` (``form="ce"``): they differ by the
+  teacher's entropy ``H(p)`` in value, not in gradient.
+- ``reduction="batchmean"`` (default) divides the sum over rows by the number of rows — for a
+  2-D batch PyTorch's ``kl_div(..., reduction="batchmean")``, which divides by ``input.size(0)``;
+  a 1-D input is one row (PyTorch would divide by the number of classes). ``"sum"`` sums the
+  rows; ``"none"`` returns one loss per row.
+- Labels are 0-based class indices, one per row. Classes lie along the last axis.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from divsym.numeric import _generated
+from divsym.numeric.functions import kl_divergence, log_softmax, softmax
+from divsym.numeric.validation import as_float_array, as_labels, positive_scalar
+from divsym.numeric.xp_kernels import NUMPY_KERNELS, XpKernels
+
+__all__ = [
+    "DEFAULT_ALPHA",
+    "cross_entropy_from_logits",
+    "distillation_loss",
+    "distillation_loss_grad",
+]
+
+#: The weight of the soft loss when labels are given and alpha is not.
+DEFAULT_ALPHA = 0.9
+_FORMS = ("kl", "ce")
+_REDUCTIONS = ("batchmean", "sum", "none")
+_CE_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _namespace(*values: Any) -> tuple[Any, Any]:
+    """``(xp, kernels)``: NumPy's unless some value is an array of another array-API library."""
+    for value in values:
+        if value is None or isinstance(value, (np.ndarray, np.generic, list, tuple, int, float)):
+            continue
+        import array_api_compat
+
+        if array_api_compat.is_array_api_obj(value):
+            xp = array_api_compat.array_namespace(value)
+            if not array_api_compat.is_numpy_namespace(xp):
+                return xp, XpKernels(xp)
+    return np, NUMPY_KERNELS
+
+
+def _host(x: Any) -> np.ndarray[Any, Any]:
+    return np.asarray(x.detach().cpu()) if hasattr(x, "detach") else np.asarray(x)
+
+
+def _logits(xp: Any, name: str, value: Any) -> Any:
+    """``value`` as a floating array of ``xp`` with a class axis (NumPy: validated here)."""
+    if xp is np:
+        return as_float_array(name, value)
+    if not hasattr(value, "shape"):
+        value = xp.asarray(as_float_array(name, value))
+    if value.ndim == 0:
+        raise ValueError(f"{name} must have at least one axis (the classes), got a scalar")
+    if not xp.isdtype(value.dtype, "real floating"):
+        value = xp.astype(value, xp.float64)
+    return value
+
+
+def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+    return value
+
+
+def _alpha(alpha: Any, labels: Any) -> float:
+    """The weight of the soft loss (see the module's conventions)."""
+    if alpha is None:
+        return 1.0 if labels is None else DEFAULT_ALPHA
+    if isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, numbers.Real):
+        raise TypeError(f"alpha must be a real number in [0, 1], got {alpha!r}")
+    value = float(alpha)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"alpha must lie in [0, 1] (the weight of the soft loss), got {alpha!r}")
+    if labels is None and value != 1.0:
+        raise ValueError(
+            f"alpha={alpha!r} weights the soft loss against the hard-label loss, which needs "
+            "labels; give labels or leave alpha at None"
+        )
+    return value
+
+
+def _prepared(
+    student_logits: Any, teacher_logits: Any, T: Any, labels: Any, alpha: Any
+) -> tuple[Any, Any, Any, Any, float, float, Any]:
+    """Validated ``(xp, kernels, s, t, T, alpha, labels)``; softmax checks NaN/+inf/all −inf."""
+    xp, kernels = _namespace(student_logits, teacher_logits, labels)
+    s = _logits(xp, "student_logits", student_logits)
+    t = _logits(xp, "teacher_logits", teacher_logits)
+    if tuple(s.shape) != tuple(t.shape):
+        raise ValueError(
+            f"student_logits of shape {tuple(s.shape)} and teacher_logits of shape "
+            f"{tuple(t.shape)} must have the same shape"
+        )
+    temperature = positive_scalar("T", T)
+    weight = _alpha(alpha, labels)
+    label_array = None if labels is None else _labels(xp, labels, s)
+    return xp, kernels, s, t, temperature, weight, label_array
+
+
+def _labels(xp: Any, labels: Any, logits: Any) -> Any:
+    batch, classes = tuple(logits.shape[:-1]), logits.shape[-1]
+    values = (
+        _host(labels) if hasattr(labels, "shape") and not isinstance(labels, np.ndarray) else labels
+    )
+    if isinstance(values, np.ndarray) and values.shape != batch and values.size == 1 and not batch:
+        values = values.reshape(())
+    checked = as_labels(values, batch, classes)
+    if tuple(np.shape(values)) != batch:
+        raise ValueError(
+            f"labels must have one entry per row, the batch shape {batch}, got shape "
+            f"{tuple(np.shape(values))}"
+        )
+    return checked if xp is np else xp.asarray(np.array(checked))
+
+
+def _reduce(xp: Any, rows: Any, reduction: str, mean: bool) -> Any:
+    if reduction == "none":
+        return rows
+    total = xp.sum(rows)
+    count = math.prod(rows.shape) if rows.ndim else 1
+    return total / count if mean else total
+
+
+def _check_masks(xp: Any, s: Any, p: Any) -> None:
+    """A student logit of −inf where the teacher's probability is > 0 makes the loss +inf and
+    its gradient meaningless: refused, naming the row and class."""
+    bad = (s == -math.inf) & (p > 0)
+    if bool(xp.any(bad)):
+        where = tuple(int(k) for k in np.argwhere(_host(bad))[0])
+        raise ValueError(
+            f"student_logits is -inf (a masked class) at index {where} where the teacher's "
+            f"probability is {float(_host(p)[where])!r} > 0: the loss would be +inf; mask the "
+            "same classes in teacher_logits"
+        )
+
+
+def _soft_rows(xp: Any, kernels: Any, s: Any, t: Any, T: float, form: str) -> tuple[Any, Any]:
+    """``(soft loss per row, teacher probabilities p)`` of the student logits ``s``."""
+    p = softmax(t, T)
+    q = softmax(s, T)
+    _check_masks(xp, s, p)
+    if form == "kl":
+        return kl_divergence(p, q), p
+    rows = _generated.FUNCTIONS["soft_cross_entropy_logits"](xp, kernels, s, p, T, -1)
+    rows = xp.squeeze(rows, axis=-1)
+    if bool(xp.any(xp.isnan(rows))):  # 0 · (−inf) at a class masked in both: H(p) + KL
+        from divsym.numeric.functions import entropy
+
+        rows = xp.where(xp.isnan(rows), entropy(p) + kl_divergence(p, q), rows)
+    return rows, p
+
+
+def distillation_loss(
+    student_logits: ArrayLike,
+    teacher_logits: ArrayLike,
+    T: float,
+    labels: ArrayLike | None = None,
+    alpha: float | None = None,
+    *,
+    form: str = "kl",
+    temperature_squared: bool = True,
+    reduction: str = "batchmean",
+) -> Any:
+    r"""The distillation loss ``alpha · T² · KL(softmax(t/T) ‖ softmax(s/T)) + (1 − alpha) · CE``.
+
+    ``student_logits`` ``s`` and ``teacher_logits`` ``t`` have the same shape, classes along the
+    last axis; ``labels`` (optional) are 0-based, one per row, for the hard-label
+    cross-entropy at ``T = 1``. ``alpha`` weights the soft loss (default: 1 without labels,
+    0.9 with them). ``form="ce"`` uses the soft cross-entropy instead of KL (larger by the
+    teacher's entropy ``H(p)``, same gradient). ``temperature_squared=False`` drops the ``T²``.
+    ``reduction``: ``"batchmean"`` (sum over rows / number of rows, as PyTorch's
+    ``kl_div(..., reduction="batchmean")`` on a 2-D batch), ``"sum"`` or ``"none"``.
+
+    NumPy arrays and lists give NumPy results; PyTorch (and other array-API) tensors are
+    computed in their own library, so autograd through this function gives
+    :func:`distillation_loss_grad`.
+
+    >>> float(distillation_loss([[1.0, 2.0, 3.0]], [[1.0, 2.0, 3.0]], T=4.0))
+    0.0
+    """
+    form = _choice("form", form, _FORMS)
+    reduction = _choice("reduction", reduction, _REDUCTIONS)
+    xp, kernels, s, t, temperature, weight, label_array = _prepared(
+        student_logits, teacher_logits, T, labels, alpha
+    )
+    rows: Any = None
+    if weight > 0:
+        soft, _ = _soft_rows(xp, kernels, s, t, temperature, form)
+        rows = weight * (temperature**2 if temperature_squared else 1.0) * soft
+    if label_array is not None and weight < 1:
+        hard = _hard_rows(xp, kernels, s, label_array)
+        rows = (1 - weight) * hard if rows is None else rows + (1 - weight) * hard
+    result = _reduce(xp, rows, reduction, mean=reduction == "batchmean")
+    return np.asarray(result) if xp is np else result
+
+
+def _hard_rows(xp: Any, kernels: Any, s: Any, labels: Any) -> Any:
+    """``−log softmax(s)_y`` per row (generated ``cross_entropy_logits`` at ``T = 1``)."""
+    log_softmax(s)  # validates the logits (NaN, +inf, a row of −inf) with a named error
+    out = _generated.FUNCTIONS["cross_entropy_logits"](xp, kernels, s, labels, 1.0, -1)
+    return xp.squeeze(out, axis=-1)
+
+
+def _one_hot(xp: Any, labels: Any, like: Any) -> Any:
+    classes = like.shape[-1]
+    index = xp.arange(classes) if xp is np else xp.arange(classes, device=_device(like))
+    hot = xp.expand_dims(labels, axis=-1) == index
+    return xp.astype(hot, like.dtype)
+
+
+def _device(x: Any) -> Any:
+    from array_api_compat import device
+
+    return device(x)
+
+
+def distillation_loss_grad(
+    student_logits: ArrayLike,
+    teacher_logits: ArrayLike,
+    T: float,
+    labels: ArrayLike | None = None,
+    alpha: float | None = None,
+    *,
+    form: str = "kl",
+    temperature_squared: bool = True,
+    reduction: str = "batchmean",
+) -> Any:
+    r"""The gradient of :func:`distillation_loss` with respect to ``student_logits``.
+
+    Generated from the proved derivatives: the soft part is ``alpha · T (q − p)`` (the last
+    line of ``distillation-temperature-squared``) or ``alpha · (q − p)/T`` without ``T²``
+    (``distillation-gradient``), with ``q = softmax(s/T)``, ``p = softmax(t/T)``; the hard part
+    ``(1 − alpha)(softmax(s) − onehot(y))`` (``hard-label-gradient``, the same generated body at
+    ``T = 1`` with one-hot targets). The same for both forms. ``reduction="none"`` gives the
+    gradient of each row's loss (of their sum); ``"batchmean"`` divides by the number of rows.
+
+    >>> distillation_loss_grad([[0.0, 0.0]], [[0.0, 0.0]], T=2.0).tolist()
+    [[0.0, 0.0]]
+    """
+    _choice("form", form, _FORMS)
+    reduction = _choice("reduction", reduction, _REDUCTIONS)
+    xp, kernels, s, t, temperature, weight, label_array = _prepared(
+        student_logits, teacher_logits, T, labels, alpha
+    )
+    grad: Any = None
+    if weight > 0:
+        p = softmax(t, temperature)
+        softmax(s, temperature)  # validates the student's logits with a named error
+        _check_masks(xp, s, p)
+        name = "soft_target_gradient_scaled" if temperature_squared else "soft_target_gradient"
+        grad = weight * _generated.FUNCTIONS[name](xp, kernels, s, p, temperature, -1)
+    if label_array is not None and weight < 1:
+        log_softmax(s)
+        target = _one_hot(xp, label_array, s)
+        hard = (1 - weight) * _generated.FUNCTIONS["soft_target_gradient"](
+            xp, kernels, s, target, 1.0, -1
+        )
+        grad = hard if grad is None else grad + hard
+    if reduction == "batchmean":
+        rows = math.prod(s.shape[:-1])
+        grad = grad / rows
+    out = grad + 0.0
+    return np.asarray(out) if xp is np else out
+
+
+def cross_entropy_from_logits(
+    logits: ArrayLike,
+    labels: ArrayLike,
+    *,
+    ignore_index: int = -100,
+    label_smoothing: float = 0.0,
+    reduction: str = "mean",
+) -> Any:
+    r"""Cross-entropy of class ``labels`` under ``softmax(logits)``, with PyTorch's semantics.
+
+    Per row ``(1 − ε)(−log q_y) + ε · (−(1/n) Σ_j log q_j)`` with ``ε = label_smoothing``
+    (``torch.nn.functional.cross_entropy``'s definition: the target is
+    ``(1 − ε)·onehot(y) + ε/n``), ``q = softmax(logits)`` over the last axis, computed from the
+    logits by the generated stable forms (no ``log`` of an underflowed probability). Rows whose
+    label equals ``ignore_index`` contribute 0 and are not counted: ``reduction="mean"``
+    divides by the number of rows not ignored (NaN when every row is ignored, as PyTorch);
+    ``"sum"`` sums; ``"none"`` gives each row's loss (0 where ignored). Labels are 0-based.
+
+    >>> round(float(cross_entropy_from_logits([[0.0, 0.0]], [1])), 15)  # log 2
+    0.693147180559945
+    """
+    reduction = _choice("reduction", reduction, _CE_REDUCTIONS)
+    if isinstance(ignore_index, (bool, np.bool_)) or not isinstance(ignore_index, numbers.Integral):
+        raise TypeError(f"ignore_index must be an int, got {ignore_index!r}")
+    if isinstance(label_smoothing, (bool, np.bool_)) or not isinstance(
+        label_smoothing, numbers.Real
+    ):
+        raise TypeError(f"label_smoothing must be a real number in [0, 1], got {label_smoothing!r}")
+    smoothing = float(label_smoothing)
+    if not 0.0 <= smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must lie in [0, 1], got {label_smoothing!r}")
+    xp, kernels = _namespace(logits, labels)
+    z = _logits(xp, "logits", logits)
+    raw = _host(labels) if hasattr(labels, "shape") and xp is not np else np.asarray(labels)
+    if raw.dtype.kind == "f" and np.isfinite(raw).all() and (raw == np.floor(raw)).all():
+        raw = raw.astype(np.intp)
+    ignored = raw == ignore_index if raw.dtype.kind in "iu" else np.zeros(raw.shape, bool)
+    kept_labels = as_labels(np.where(ignored, 0, raw), tuple(z.shape[:-1]), z.shape[-1])
+    if raw.shape != tuple(z.shape[:-1]):
+        raise ValueError(
+            f"labels must have one entry per row, the batch shape {tuple(z.shape[:-1])}, got "
+            f"shape {raw.shape}"
+        )
+    label_array = kept_labels if xp is np else xp.asarray(np.array(kept_labels))
+    rows = _hard_rows(xp, kernels, z, label_array)
+    if smoothing > 0:
+        uniform = -xp.sum(log_softmax(z), axis=-1) / z.shape[-1]
+        rows = (1 - smoothing) * rows + smoothing * uniform
+    keep = ~ignored
+    if ignored.any():
+        mask = keep if xp is np else xp.asarray(keep)
+        rows = xp.where(mask, rows, xp.zeros_like(rows))
+    if reduction == "none":
+        out = rows
+    elif reduction == "sum":
+        out = xp.sum(rows)
+    else:
+        out = xp.sum(rows) / int(keep.sum()) if keep.any() else xp.sum(rows) * math.nan
+    out = out + 0.0
+    return np.asarray(out) if xp is np else out
