@@ -49,6 +49,9 @@ from divsym.symbols import definitions, notation
 __all__ = [
     "REFERENCE_DIGITS",
     "cross_entropy",
+    "cross_entropy_from_logits",
+    "distillation_loss",
+    "distillation_loss_grad",
     "entropy",
     "js_distance",
     "js_divergence",
@@ -298,6 +301,109 @@ def nll(q: ArrayLike, label: int, base: float | None = None) -> Any:
         vector = _mp(q)
         env: _Env = {notation.q: vector, _LABEL: int(label) + 1}
         return +_in_base(_evaluate(definitions.nll(notation.q, _LABEL), env), base)
+
+
+def _softmax_mp(logits: list[Any], temperature: Any) -> list[Any]:
+    """Eq. (1) of mpmath logits (the definition, evaluated at the current precision)."""
+    expr = definitions.softmax(notation.z, notation.T)
+    env: _Env = {notation.z: logits, notation.T: temperature, notation.n: len(logits)}
+    out = []
+    for k in range(1, len(logits) + 1):
+        env[notation.i] = k
+        env[_SUMS] = {}
+        out.append(+_evaluate(expr, env))
+    return out
+
+
+def _soft_mp(student: list[Any], teacher: list[Any], temperature: Any, form: str) -> Any:
+    """``KL(softmax(t/T) ‖ softmax(s/T))`` or the cross-entropy ``−Σ p log q``, definitions."""
+    p, q = _softmax_mp(teacher, temperature), _softmax_mp(student, temperature)
+    definition = definitions.kl_divergence if form == "kl" else definitions.cross_entropy
+    env: _Env = {notation.p: p, notation.q: q, notation.n: len(p)}
+    return _evaluate(definition(notation.p, notation.q), env)
+
+
+def _hard_mp(student: list[Any], label: int) -> Any:
+    """``−log q_y`` at ``T = 1`` (the NLL definition of the softmax), 0-based ``label``."""
+    q = _softmax_mp(student, mpmath.mpf(1))
+    return _evaluate(definitions.nll(notation.q, _LABEL), {notation.q: q, _LABEL: label + 1})
+
+
+def _distillation_mp(
+    student: list[Any],
+    teacher: list[Any],
+    T: float,
+    label: int | None,
+    alpha: float | None,
+    form: str,
+    temperature_squared: bool,
+) -> Any:
+    temperature = mpmath.mpf(float(T))
+    weight = (
+        mpmath.mpf(float(alpha)) if alpha is not None else mpmath.mpf(1 if label is None else 0.9)
+    )
+    scale = temperature**2 if temperature_squared else 1
+    total = weight * scale * _soft_mp(student, teacher, temperature, form) if weight else 0
+    if label is not None and weight != 1:
+        total += (1 - weight) * _hard_mp(student, int(label))
+    return +total
+
+
+def distillation_loss(
+    student_logits: ArrayLike,
+    teacher_logits: ArrayLike,
+    T: float,
+    label: int | None = None,
+    alpha: float | None = None,
+    form: str = "kl",
+    temperature_squared: bool = True,
+) -> Any:
+    """One row's distillation loss from the definitions: ``alpha · T² · KL(softmax(t/T) ‖
+    softmax(s/T)) + (1 − alpha) · (−log softmax(s)_y)`` (the conventions of
+    :func:`divsym.numeric.distillation.distillation_loss`; alpha weights the soft loss, 1
+    without a label and 0.9 with one unless given; ``form="ce"`` uses ``−Σ p log q``)."""
+    with mpmath.workdps(REFERENCE_DIGITS):
+        return _distillation_mp(
+            _mp(student_logits), _mp(teacher_logits), T, label, alpha, form, temperature_squared
+        )
+
+
+def distillation_loss_grad(
+    student_logits: ArrayLike,
+    teacher_logits: ArrayLike,
+    T: float,
+    label: int | None = None,
+    alpha: float | None = None,
+    form: str = "kl",
+    temperature_squared: bool = True,
+) -> list[Any]:
+    """The gradient of :func:`distillation_loss` in each student logit, by mpmath's numerical
+    differentiation of the definitions (``mpmath.diff`` at 50 digits): independent of the
+    proved ``(q − p)/T``, which it checks."""
+    with mpmath.workdps(REFERENCE_DIGITS):
+        student, teacher = _mp(student_logits), _mp(teacher_logits)
+
+        def along(k: int) -> Callable[[Any], Any]:
+            def loss(x: Any) -> Any:
+                moved = [*student[:k], x, *student[k + 1 :]]
+                return _distillation_mp(moved, teacher, T, label, alpha, form, temperature_squared)
+
+            return loss
+
+        return [+mpmath.diff(along(k), student[k]) for k in range(len(student))]
+
+
+def cross_entropy_from_logits(logits: ArrayLike, label: int, label_smoothing: float = 0.0) -> Any:
+    """``(1 − ε)(−log q_y) + ε · (−(1/n) Σ_j log q_j)``, ``q = softmax(logits)`` from the
+    definitions (PyTorch's ``cross_entropy`` with ``label_smoothing=ε``), 0-based ``label``."""
+    with mpmath.workdps(REFERENCE_DIGITS):
+        z = _mp(logits)
+        smoothing = mpmath.mpf(float(label_smoothing))
+        total = (1 - smoothing) * _hard_mp(z, int(label))
+        if smoothing:
+            uniform = sum(_hard_mp(z, j) for j in range(len(z))) / len(z)
+            total += smoothing * uniform
+        return +total
 
 
 def over_rows(reference: Callable[..., Any], *arrays: ArrayLike, **kwargs: Any) -> NDArray[Any]:
