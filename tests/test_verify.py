@@ -99,6 +99,27 @@ def test_an_unsound_user_rule_proves_nothing_even_without_the_backstop() -> None
     assert "numeric backstop disagrees" in report.steps[0].reason
 
 
+def test_rules_route_keeps_canonical_indices_without_naming_them_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The rules route uses Rule.rewrite: naming the user's indices back on every rule call
+    # is wasted work, since every comparison is made after canonical renaming.
+    import divsym.kernel.rules as rules_module
+
+    def forbidden(result: Expr, original: Expr) -> Expr:
+        raise AssertionError("restore_names called by the rules route")
+
+    monkeypatch.setattr(rules_module, "restore_names", forbidden)
+    derivation = cross_entropy_decomposition()
+    for index in range(1, len(derivation.steps)):
+        step = derivation.steps[index]
+        if step.rules:
+            previous = derivation.steps[index - 1].expr
+            status, route, _ = symbolic_route(previous, step, derivation)
+            assert status is Status.PROVED, route
+            assert route.startswith("rules: "), route
+
+
 def test_normalisation_is_used_only_when_stated() -> None:
     r = IndexedBase("r", positive=True)
     steps = (Step(Sum(r[i], (i, 1, n)), "start"), Step(S.One, "Σ r = 1"))

@@ -207,7 +207,9 @@ def _rules_route(previous: Expr, step: Step, context: Context) -> tuple[str | No
     """(the route text when the step's rules prove it, else None; why not)."""
     produced = previous
     for rule in step.rules:
-        produced = rule(produced, context)
+        # Rule.rewrite: bound indices stay canonical (no naming back on every call); every
+        # comparison below is made after canonical renaming anyway.
+        produced = rule.rewrite(produced, context)
         if not isinstance(produced, Expr):
             raise TypeError(
                 f"rule {rule.name!r} returned {type(produced).__name__}, not a SymPy Expr"
