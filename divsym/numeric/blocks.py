@@ -9,8 +9,10 @@ no extra pass over main memory.
 Memory is allocated per call, not per block: the kernels' scratch buffers come from one
 :func:`divsym.numeric.kernels.workspace` opened for the whole call. Scratch made and freed
 per block made glibc map, fault in and unmap it every time (400 000 minor faults per call on
-1024×32768 KL in a fresh process, 5× the time of a warm one); with the workspace the faults
-per call no longer grow with the number of blocks.
+1024×32768 KL in a fresh process, 5× the time of a warm one); with the workspace, and glibc's
+mmap threshold raised once per process (:func:`divsym.numeric.kernels.prime_allocator`) for
+the few temporaries the generated expression still makes per block, the faults per call no
+longer grow with the number of blocks.
 float16 blocks are computed in float32 (sums of float16 terms rounded at every step lose the
 answer) and written back as float16.
 """

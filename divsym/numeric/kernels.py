@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,6 +38,7 @@ __all__ = [
     "kernel_logsumexp",
     "kernel_x_minus_log1p",
     "kernel_xlogy",
+    "prime_allocator",
     "workspace",
 ]
 
@@ -74,6 +76,31 @@ class Workspace:
         return self._mask[:size].reshape(shape)
 
 
+#: Bytes of the block freed once per process to raise glibc's mmap threshold: glibc then
+#: serves allocations below it from its heap (no page faults) and trims the heap only when
+#: twice as much is free. More than the temporaries of one block, less than the 4 MiB from
+#: which NumPy asks for huge pages.
+PRIME_BYTES = 3 << 20
+
+_primed = False
+
+
+def prime_allocator() -> None:
+    """Allocate and free (never touch) one block of :data:`PRIME_BYTES`, once per process.
+
+    glibc maps blocks of 128 KiB and more with ``mmap`` and unmaps them when freed, until a
+    freed mapped block raises that threshold to its own size (glibc's dynamic mmap threshold).
+    Until then, the block-sized temporaries that a generated expression makes and frees per
+    block are faulted in page by page every time: in a process that has freed no large array
+    yet, the Jensen–Shannon expression faulted ~150 pages per block. Other allocators ignore
+    this harmless allocation.
+    """
+    global _primed
+    if not _primed:
+        _primed = True
+        np.empty(PRIME_BYTES, dtype=np.uint8)  # mapped, never touched, freed at once
+
+
 _CURRENT: contextvars.ContextVar[Workspace | None] = contextvars.ContextVar(
     "divsym_kernel_workspace", default=None
 )
@@ -82,6 +109,7 @@ _CURRENT: contextvars.ContextVar[Workspace | None] = contextvars.ContextVar(
 @contextlib.contextmanager
 def workspace(elements: int) -> Iterator[Workspace]:
     """Make the kernels called inside use scratch buffers of ``elements`` entries each."""
+    prime_allocator()
     space = Workspace(elements)
     token = _CURRENT.set(space)
     try:
@@ -145,14 +173,15 @@ def _direct(w: Float64, v: Float64, u: Float64, out: Float64, ratio: Float64) ->
     result, and ``v`` where ``w = 0`` (``0·log 0 = 0``). No ``inf − inf``: no NaN.
     """
     np.divide(u, w, out=ratio)
-    if ratio.size and ratio.min() >= _TINY and ratio.max() <= _HUGE:
-        np.log(ratio, out=ratio)
-    else:
-        ratio[...] = _guarded_log_ratio(w, u, ratio)
+    if not ratio.size or (ratio.min() >= _TINY and ratio.max() <= _HUGE):
+        np.log(ratio, out=ratio)  # every ratio normal: no w = 0 either (it gives inf or NaN)
+        np.multiply(ratio, w, out=ratio)
+        np.subtract(v, ratio, out=out)
+        return
+    ratio[...] = _guarded_log_ratio(w, u, ratio)
     np.multiply(ratio, w, out=ratio)
     np.subtract(v, ratio, out=out)
-    if ratio.size and not np.all(w):
-        np.copyto(out, v, where=w == 0)
+    np.copyto(out, v, where=w == 0)
 
 
 def _guarded_log_ratio(w: Float64, u: Float64, ratio: Float64) -> Float64:
@@ -196,6 +225,8 @@ def kernel_x_minus_log1p(w: NDArray[Any], v: NDArray[Any], u: NDArray[Any]) -> N
     dtype = np.result_type(w_in.dtype, v_in.dtype, u_in.dtype)
     space = _CURRENT.get()
     if space is None or size < _SMALL:
+        if size >= _SMALL:
+            prime_allocator()
         slots = list(np.empty((_SLOTS, *shape), dtype=np.float64))
         mask = np.empty(shape, dtype=np.bool_)
     else:
@@ -210,12 +241,13 @@ def kernel_x_minus_log1p(w: NDArray[Any], v: NDArray[Any], u: NDArray[Any]) -> N
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         np.add(w64, u64, out=a)
         np.divide(v64, a, out=a)
-        largest = max(-float(a.min()), float(a.max()))  # NaN (w = u = 0) fails the test below
+        np.multiply(a, a, out=y)  # a², which the series needs too
+        largest = math.sqrt(float(y.max()))  # NaN (w = u = 0) fails the test below
         if largest < threshold:
-            scaled_x_minus_log1p_series(a, v64, w64, series_coefficients(largest, dtype), out, y, h)
+            coefficients = series_coefficients(largest, dtype)
+            scaled_x_minus_log1p_series(a, v64, w64, coefficients, out, y, h, squared=True)
             return out
-        np.abs(a, out=y)
-        np.less(y, threshold, out=mask)
+        np.less(y, threshold * threshold, out=mask)
         count = int(np.count_nonzero(mask))
         if count == 0:
             _direct(w64, v64, u64, out, ratio)
@@ -223,11 +255,11 @@ def kernel_x_minus_log1p(w: NDArray[Any], v: NDArray[Any], u: NDArray[Any]) -> N
         coefficients = series_coefficients(threshold, dtype)
         if size < _SMALL:  # both forms everywhere: fewer calls than picking out the entries
             _direct(w64, v64, u64, out, ratio)
-            scaled_x_minus_log1p_series(a, v64, w64, coefficients, ratio, y, h)
+            scaled_x_minus_log1p_series(a, v64, w64, coefficients, ratio, y, h, squared=True)
             np.copyto(out, ratio, where=mask)
             return out
         if 2 * count >= size:
-            scaled_x_minus_log1p_series(a, v64, w64, coefficients, out, y, h)
+            scaled_x_minus_log1p_series(a, v64, w64, coefficients, out, y, h, squared=True)
             np.logical_not(mask, out=mask)
             _patch(mask, (w64, v64, u64, a), out)
             return out

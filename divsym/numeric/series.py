@@ -131,16 +131,19 @@ def scaled_x_minus_log1p_series(
     out: Float64,
     y: Float64,
     h: Float64,
+    *,
+    squared: bool = False,
 ) -> None:
     """``out = a·(v − w·a²·P(a²))``, ``P`` the polynomial of ``coefficients`` (lowest first).
 
-    ``y`` and ``h`` are scratch; ``2K + 3`` passes over the arrays for ``K`` coefficients
-    (Horner's rule in ``a²``), all in place.
+    ``y`` (which already holds ``a²`` if ``squared``) and ``h`` are scratch; ``2K + 3`` passes
+    over the arrays for ``K`` coefficients (Horner's rule in ``a²``), all in place.
     """
     terms = len(coefficients)
     if not 1 <= terms <= MAX_TERMS:
         raise ValueError(f"coefficients must number 1..{MAX_TERMS}, got {terms!r}")
-    np.multiply(a, a, out=y)
+    if not squared:
+        np.multiply(a, a, out=y)
     if terms == 1:
         np.multiply(y, coefficients[0], out=h)
     else:
