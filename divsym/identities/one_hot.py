@@ -40,7 +40,7 @@ def one_hot_cross_entropy_nll() -> Derivation:
             "H(p, p_θ) = -log p_θ(y_i|x_i) when p(y|x_i) is one-hot at y_i.",
             "The lecture's written-out sum -p(y_1|x_i) log p_θ(y_1|x_i) - … - "
             "p(y_n|x_i) log p_θ(y_n|x_i) runs over the classes 1..n (there y_1, …, y_n name "
-            "the classes, not the labels of data points); it is the Sum of step 1.",
+            "the classes, not the labels of data points); it is the sum of step 1.",
         ),
         steps=(
             Step(

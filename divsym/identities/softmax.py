@@ -65,17 +65,19 @@ def softmax_normalisation() -> Derivation:
             Step(Sum(_q(i), (i, 1, n)), "the total probability of the softmax"),
             Step(
                 Sum(_e(i) / _NORMALISER, (i, 1, n)),
-                "eq. (1): q_i = exp(z_i/T) / Σ_j exp(z_j/T)",
+                "eq. {eq:softmax}: $q_i = \\exp(z_i/T) / \\sum_j \\exp(z_j/T)$",
                 rules=(unfold_definitions,),
             ),
             Step(
                 Mul(Sum(_e(i), (i, 1, n)), 1 / _NORMALISER, evaluate=False),
-                "the denominator Σ_j exp(z_j/T) does not depend on i: pull it out of the Sum",
+                "the denominator $\\sum_j \\exp(z_j/T)$ does not depend on $i$:"
+                " pull it out of the sum",
                 rules=(pull_constants,),
             ),
             Step(
                 S.One,
-                "Σ_i exp(z_i/T) and Σ_j exp(z_j/T) are the same sum (rename the index)",
+                "$\\sum_i \\exp(z_i/T)$ and $\\sum_j \\exp(z_j/T)$"
+                " are the same sum (rename the index)",
                 rules=(canonical_indices,),
             ),
         ),
@@ -92,7 +94,9 @@ def softmax_shift_invariance() -> Derivation:
         section="softmax-beyond",
         context=Context(),
         steps=(
-            Step(shifted, "eq. (1) for the logits z_j + c, the same c for every class"),
+            Step(
+                shifted, "eq. {eq:softmax} for the logits $z_j + c$, the same $c$ for every class"
+            ),
             Step(
                 Mul(
                     _e(i),
@@ -100,7 +104,7 @@ def softmax_shift_invariance() -> Derivation:
                     _inverse(Sum(_e(j) * factor, (j, 1, n))),
                     evaluate=False,
                 ),
-                "exp((z + c)/T) = exp(z/T)·exp(c/T), in the numerator and in every term",
+                "$\\exp((z + c)/T) = \\exp(z/T) \\exp(c/T)$, in the numerator and in every term",
                 rules=(split_exponentials,),
             ),
             Step(
@@ -110,19 +114,19 @@ def softmax_shift_invariance() -> Derivation:
                     _inverse(Mul(factor, _NORMALISER, evaluate=False)),
                     evaluate=False,
                 ),
-                "exp(c/T) does not depend on j: pull it out of the Sum",
+                "$\\exp(c/T)$ does not depend on $j$: pull it out of the sum",
                 rules=(split_exponentials, pull_constants),
             ),
             Step(
                 _e(i) / _NORMALISER,
-                "the factor exp(c/T) > 0 cancels",
+                "the factor $\\exp(c/T) > 0$ cancels",
                 rules=(split_exponentials, pull_constants),
             ),
-            Step(_q(i), "eq. (1): this is q_i of the unshifted logits"),
+            Step(_q(i), "eq. {eq:softmax}: this is $q_i$ of the unshifted logits"),
         ),
         remarks=(
-            "This identity is why divsym evaluates the softmax after subtracting max_j z_j:"
-            " the value is unchanged and no exp overflows.",
+            "This identity is why divsym evaluates the softmax after subtracting $\\max_j z_j$:"
+            " the value is unchanged and no $\\exp$ overflows.",
         ),
     )
 
@@ -136,21 +140,21 @@ def softmax_jacobian() -> Derivation:
         section="softmax-beyond",
         context=Context(labels=(i, k)),
         steps=(
-            Step(Derivative(_q(i), z[k]), "how q_i changes with the logit z_k"),
+            Step(Derivative(_q(i), z[k]), "how $q_i$ changes with the logit $z_k$"),
             Step(
                 Derivative(_e(i) / _NORMALISER, z[k]),
-                "eq. (1)",
+                "eq. {eq:softmax}",
                 rules=(unfold_definitions,),
             ),
             Step(
                 delta * _e(i) / (T * _NORMALISER)
                 - _e(i) * Sum(delta.func(j, k) * _e(j) / T, (j, 1, n)) / _NORMALISER**2,
-                "quotient and chain rules; ∂z_j/∂z_k = δ_jk",
+                "quotient and chain rules; $\\partial z_j / \\partial z_k = \\delta_{jk}$",
                 rules=(differentiate,),
             ),
             Step(
                 delta * _e(i) / (T * _NORMALISER) - _e(i) * _e(k) / (T * _NORMALISER**2),
-                "only the term j = k survives the Sum (1 ≤ k ≤ n)",
+                "only the term $j = k$ survives the sum ($1 \\leq k \\leq n$)",
                 rules=(collapse_kronecker_sums,),
             ),
             Step(
@@ -160,11 +164,11 @@ def softmax_jacobian() -> Derivation:
                     Add(delta, -_e(k) / _NORMALISER),
                     evaluate=False,
                 ),
-                "factor out exp(z_i/T) / (T Σ_j exp(z_j/T))",
+                "factor out $\\exp(z_i/T) / (T \\sum_j \\exp(z_j/T))$",
             ),
             Step(
                 Mul(_q(i), Add(delta, -_q(k)), 1 / T, evaluate=False),
-                "eq. (1) for q_i and q_k",
+                "eq. {eq:softmax} for $q_i$ and $q_k$",
             ),
         ),
     )
@@ -191,35 +195,38 @@ def softmax_temperature_entropy() -> Derivation:
         # Writing out the derivative for n = 4..6 is slow; n = 2, 3 stays a cheap fallback.
         fixed_n=(2, 3),
         steps=(
-            Step(Derivative(entropy, T), "the rate of change of the entropy H(Q) with T"),
-            Step(Derivative(unfolded, T), "eq. (1)", rules=(unfold_definitions,)),
+            Step(Derivative(entropy, T), "the rate of change of the entropy $H(Q)$ with $T$"),
+            Step(Derivative(unfolded, T), "eq. {eq:softmax}", rules=(unfold_definitions,)),
             Step(
                 Derivative(expanded, T),
-                "log q_i = z_i/T − log Σ_j exp(z_j/T)",
+                "$\\log q_i = z_i/T - \\log \\sum_j \\exp(z_j/T)$",
                 rules=(expand_logs,),
             ),
             Step(
                 Derivative(log(_NORMALISER) - first / (T * _NORMALISER), T),
-                "Σ_i q_i = 1 multiplies log Σ_j exp(z_j/T); pull 1/(T Σ_j exp(z_j/T)) out of"
-                " the other Sum",
+                "$\\sum_i q_i = 1$ multiplies $\\log \\sum_j \\exp(z_j/T)$;"
+                " pull $1/(T \\sum_j \\exp(z_j/T))$ out of the other sum",
             ),
             Step(
                 second / (T**3 * _NORMALISER) - first**2 / (T**3 * _NORMALISER**2),
-                "differentiate: d/dT exp(z_j/T) = −(z_j/T²) exp(z_j/T); the terms in"
-                " Σ_i z_i exp(z_i/T) / (T² Σ_j exp(z_j/T)) cancel",
+                "differentiate: $\\frac{d}{dT} \\exp(z_j/T) = -(z_j/T^2) \\exp(z_j/T)$;"
+                " the terms in"
+                " $\\sum_i z_i \\exp(z_i/T) / (T^2 \\sum_j \\exp(z_j/T))$ cancel",
                 rules=(differentiate,),
             ),
             Step(
                 (Sum(_q(i) * z[i] ** 2, (i, 1, n)) - mean**2) / T**3,
-                "eq. (1): the variance of the logits under Q, E_q[z²] − E_q[z]², over T³",
+                "eq. {eq:softmax}: the variance of the logits under $Q$,"
+                " $E_q[z^2] - E_q[z]^2$, over $T^3$",
             ),
             Step(
                 Sum(_q(i) * (z[i] - mean) ** 2, (i, 1, n)) / T**3,
-                "Var_q(z) = Σ_i q_i (z_i − μ)² with μ = Σ_j q_j z_j, since Σ_i q_i = 1",
+                "$\\operatorname{Var}_q(z) = \\sum_i q_i (z_i - \\mu)^2$"
+                " with $\\mu = \\sum_j q_j z_j$, since $\\sum_i q_i = 1$",
             ),
             Step(
                 S.Zero,
-                "q_i > 0, T > 0 and a square is nonnegative",
+                "$q_i > 0$, $T > 0$ and a square is nonnegative",
                 relation=Relation.GE,
             ),
         ),

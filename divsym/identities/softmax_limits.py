@@ -69,7 +69,7 @@ def softmax_high_temperature() -> Derivation:
             ),
             Step(
                 Limit(exp(z[i] * u), u, 0, "+") / Sum(Limit(exp(z[j] * u), u, 0, "+"), (j, 1, n)),
-                "limit of a quotient, and of a Sum of n terms (n does not depend on u):"
+                "limit of a quotient, and of a sum of n terms (n does not depend on u):"
                 " every limit is finite and the denominator's is not 0",
                 rules=(limit_laws, limit_through_sum),
             ),
@@ -78,7 +78,7 @@ def softmax_high_temperature() -> Derivation:
                 "exp(z_j u) → exp(0) = 1 for every class",
                 rules=(evaluate_limits,),
             ),
-            Step(1 / n, "a Sum of n ones is n: the uniform distribution", rules=(sum_of_constant,)),
+            Step(1 / n, "a sum of n ones is n: the uniform distribution", rules=(sum_of_constant,)),
         ),
     )
 
@@ -140,8 +140,9 @@ def softmax_low_temperature() -> Derivation:
             Step(
                 Piecewise((1, i <= TIES), (Limit(exp(-GAP[i] / T), T, 0, "+"), True))
                 / (TIES + Sum(Limit(exp(-GAP[j] / T), T, 0, "+"), (j, TIES + 1, n))),
-                "limits of a quotient, a Sum (its n − m terms do not depend on T) and a"
-                " Piecewise (its conditions do not depend on T): all finite, the denominator's"
+                "limits of a quotient, a sum (its n − m terms do not depend on T) and a"
+                " case distinction (its conditions do not depend on T): all finite, the"
+                " denominator's"
                 " limit is at least m ≥ 1",
                 rules=(limit_laws, limit_through_sum, limit_through_piecewise),
             ),
