@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import pytest
 from sympy import (
+    Abs,
     Derivative,
     Expr,
+    Heaviside,
     IndexedBase,
     KroneckerDelta,
     Limit,
+    Max,
+    Min,
     Piecewise,
     Sum,
     Symbol,
+    ceiling,
     exp,
+    floor,
     log,
     oo,
+    sign,
     sin,
 )
 
@@ -70,6 +78,45 @@ def test_commutative_limit_commutes_where_sympy_limit_does_not() -> None:
 def test_differentiate_applies_the_chain_rule_with_kronecker_deltas() -> None:
     expr = Derivative(exp(z[i] / T), z[k])
     assert differentiate(expr, NO_FACTS) == KroneckerDelta(i, k) * exp(z[i] / T) / T
+
+
+X = Symbol("x", real=True)
+
+# Each is differentiable only away from a jump or kink in the variable; SymPy differentiates
+# it anyway (d|x|/dx = sign(x), also at 0; a Piecewise branch by branch, the jump ignored).
+NON_SMOOTH = {
+    "Piecewise jumping in x": Derivative(Piecewise((X, X > 0), (0, True)), X),
+    "Piecewise jumping in T": Derivative(Piecewise((exp(z[i] / T), c <= T), (1, True)), T),
+    "Piecewise jumping in another entry of z": Derivative(
+        Piecewise((z[i], z[j] > 0), (0, True)), z[k]
+    ),
+    "Piecewise jumping inside a Sum": Derivative(
+        Sum(Piecewise((z[j], z[j] > c), (c, True)), (j, 1, n)), z[k]
+    ),
+    "Abs": Derivative(Abs(X), X),
+    "sign": Derivative(X * sign(X), X),
+    "Heaviside": Derivative(X * Heaviside(X), X),
+    "floor": Derivative(X + floor(X), X),
+    "ceiling": Derivative(ceiling(X / T), T),
+    "Max": Derivative(Max(z[j], c), z[k]),
+    "Min": Derivative(Min(X, 1) ** 2, X),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NON_SMOOTH))
+def test_differentiate_refuses_a_jump_or_kink_in_the_variable(name: str) -> None:
+    expr = NON_SMOOTH[name]
+    assert Derivative(expr.expr, *expr.variables).doit() != expr  # SymPy would go ahead
+    assert differentiate(expr, NO_FACTS) == expr, name
+
+
+def test_differentiate_goes_through_a_piecewise_with_conditions_free_of_the_variable() -> None:
+    # Branch by branch is exact when the branch does not move with x; so is |c| as a constant.
+    expr = Derivative(Piecewise((X**2, c > 0), (X, True)), X)
+    assert differentiate(expr, NO_FACTS) == Piecewise((2 * X, c > 0), (1, True))
+    assert differentiate(Derivative(Abs(c) * X, X), NO_FACTS) == Abs(c)
+    inside = Derivative(Sum(Piecewise((z[j], j <= m), (0, True)), (j, 1, n)), z[k])
+    assert differentiate(inside, NO_FACTS) != inside
 
 
 def test_collapse_kronecker_sums_keeps_the_term_of_the_label() -> None:

@@ -11,23 +11,36 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sympy import (
+    Abs,
     Add,
     Basic,
     Derivative,
+    DiracDelta,
     Dummy,
     Expr,
+    Heaviside,
+    Indexed,
     Limit,
+    Max,
+    Min,
+    Mod,
     Mul,
     Piecewise,
     Product,
     S,
     Sum,
     Symbol,
+    ceiling,
     exp,
     factor_terms,
+    floor,
+    frac,
     piecewise_fold,
+    preorder_traversal,
+    sign,
 )
 from sympy.core.relational import Relational
+from sympy.logic.boolalg import BooleanFunction
 
 from divsym.kernel.context import Context
 from divsym.kernel.discrete_rules import collapse_indicators
@@ -52,19 +65,54 @@ def _replace(expr: Expr, kind: type, rewrite: Callable[[Basic], Basic]) -> Expr:
     return expr.replace(lambda e: isinstance(e, kind), rewrite)  # type: ignore[no-any-return]
 
 
-def _differentiable(d: Derivative) -> bool:
-    """Whether every Sum or Product inside ``d`` may be differentiated term by term.
+#: Functions that are not differentiable where their argument crosses a jump or a kink
+#: (SymPy differentiates them anyway: ``d|x|/dx = sign(x)``, also at 0).
+_NON_SMOOTH = (Abs, sign, Heaviside, DiracDelta, floor, ceiling, frac, Max, Min, Mod)
+#: ... and conditions outside a Piecewise (a Relational or a Boolean function of the variable).
+_JUMPS = (*_NON_SMOOTH, Relational, BooleanFunction)
 
-    Only finitely many terms (integer bounds) whose number does not depend on a variable of
-    differentiation: SymPy would differentiate through an infinite series, and through a bound.
+
+def _depends_on(expr: Basic, variables: tuple[Basic, ...]) -> bool:
+    """Whether ``expr`` may change with a variable of differentiation.
+
+    For ``z_k`` any entry of ``z`` counts (``z_j`` is ``z_k`` when ``j = k``).
     """
-    variables = set(d.variables)
+    return any(expr.has(v.base if isinstance(v, Indexed) else v) for v in variables)
+
+
+def _smooth_in(expr: Expr, variables: tuple[Basic, ...]) -> bool:
+    """Whether ``expr`` has no jump or kink in ``variables`` that SymPy would differentiate.
+
+    A Piecewise whose condition depends on a variable (or any condition, kept as a Boolean
+    argument) and a non-smooth function of a variable make SymPy's derivative valid only away
+    from the jump, so they are refused; a Piecewise whose conditions are free of the variables
+    is differentiated branch by branch, which is exact.
+    """
+    for node in preorder_traversal(expr):
+        if isinstance(node, Piecewise):
+            if any(_depends_on(condition, variables) for _, condition in node.args):
+                return False
+        elif isinstance(node, _JUMPS) and _depends_on(node, variables):
+            return False
+    return True
+
+
+def _differentiable(d: Derivative) -> bool:
+    """Whether SymPy's derivative ``d.doit()`` is the derivative everywhere.
+
+    Every Sum or Product inside ``d`` must have finitely many terms (integer bounds) whose
+    number does not depend on a variable of differentiation: SymPy would differentiate through
+    an infinite series, and through a bound. And the expression must be smooth in the
+    variables (:func:`_smooth_in`): no Piecewise jumping with them, no ``|x|``, ``sign``,
+    ``Heaviside``, ``floor``, ``Max``, ``Min`` of them.
+    """
+    variables = tuple(dict.fromkeys(d.variables))
     for binder in d.expr.atoms(Sum, Product):
         if not integer_limits(binder.limits):
             return False
-        if any(variables & bound.free_symbols for lim in binder.limits for bound in lim[1:]):
+        if any(set(variables) & bound.free_symbols for lim in binder.limits for bound in lim[1:]):
             return False
-    return True
+    return _smooth_in(d.expr, variables)
 
 
 def _differentiate(expr: Expr, context: Context) -> Expr:
@@ -195,7 +243,7 @@ def _fold_piecewise(expr: Expr, context: Context) -> Expr:
 differentiate = Rule(
     "differentiate",
     "carry out each derivative: linearity, product, quotient and chain rules, ∂z_j/∂z_k = δ_jk;"
-    " through finite Sums only",
+    " through finite Sums only, never across a jump or kink (Piecewise, |x|, sign, Max, …)",
     _differentiate,
 )
 collapse_kronecker_sums = Rule(
