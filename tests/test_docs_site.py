@@ -64,11 +64,9 @@ CHROMIUM_FLAGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
 ]
 
-#: TeX that MathJax should have replaced: $…$, $$, \( \[ delimiters or a TeX command.
-RAW_TEX = re.compile(
-    r"\$\$|\$[^$\s][^$\n]*\$|\\[(\[]|\\(frac|begin|end|sum|log|exp|mathrm|text|operatorname"
-    r"|cancel|quad|left|right|partial|infty|parallel)(?![A-Za-z])"
-)
+#: TeX that MathJax should have replaced: $…$, $$, \\( \\[ delimiters or any TeX command (an
+#: undefined macro is shown by MathJax as its name in red, and is caught here too).
+RAW_TEX = re.compile(r"\$\$|\$[^$\s][^$\n]*\$|\\[(\[]|\\[A-Za-z]+")
 
 #: Text of the page as a reader sees it, code blocks left out (they may quote TeX on purpose);
 #: MathJax's assistive MathML is kept, so an undefined macro shown in red is seen as raw TeX.
@@ -90,7 +88,7 @@ MATH_JS = """() => ({
   untypeset: [...document.querySelectorAll(".math")]
     .filter(el => !el.querySelector("mjx-container")).map(el => el.textContent.slice(0, 60)),
   containers: document.querySelectorAll("mjx-container").length,
-  errors: [...document.querySelectorAll("mjx-merror, merror")]
+  errors: [...document.querySelectorAll("mjx-merror")]
     .map(el => el.textContent.slice(0, 60)),
   clipped: [...document.querySelectorAll('mjx-container[display="true"]')]
     .filter(el => el.scrollWidth > el.clientWidth + 1
@@ -476,6 +474,30 @@ def test_the_checks_report_a_broken_site(tmp_path: Path) -> None:
     assert "display math clipped: 'a display equation far wider" in report
     assert len(result.problems) == 7, report
     assert blocked == ["https://example.org/x"]
+
+
+BAD_MATH_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>bad math</title>
+<script defer src="mathjax/tex-chtml.js"></script></head><body>
+<p>An undefined macro <span class="math">\\(\\notamacro{x} + 1\\)</span>.</p>
+<div class="math">\\[x^2^3\\]</div>
+<p>Fine: <span class="math">\\(\\frac{1}{2}\\)</span>.</p>
+</body></html>"""
+
+
+def test_the_checks_report_what_mathjax_could_not_typeset(site: Path, tmp_path: Path) -> None:
+    # The site's own MathJax on a page with an undefined macro and a double exponent.
+    bad = tmp_path / "site"
+    bad.mkdir()
+    (bad / "index.html").write_text(BAD_MATH_PAGE, encoding="utf-8")
+    (bad / "mathjax").symlink_to(site / "_static" / "mathjax", target_is_directory=True)
+    with _serve(bad) as base, _browser(tmp_path / "profile", base) as (context, blocked):
+        result = crawl(context, base, bad)
+    report = "\n".join(result.problems)
+    assert result.math_containers["index.html"] == 3, report
+    assert "raw TeX in the rendered text: ['\\\\notamacro']" in report
+    assert "index.html: MathJax error: " in report
+    assert len(result.problems) == 2, report
+    assert blocked == []
 
 
 def test_a_stale_build_is_detected(tmp_path: Path) -> None:
