@@ -51,6 +51,9 @@ _HUGE = float(np.finfo(np.float64).max)
 _SLOTS = 7
 #: Below this many entries a kernel call allocates its own scratch (NumPy caches small arrays).
 _SMALL = 1024
+# The reductions without the Python layer of ndarray.max/min (a few µs per call).
+_MAX = np.maximum.reduce
+_MIN = np.minimum.reduce
 
 
 class Workspace:
@@ -62,18 +65,20 @@ class Workspace:
         self.elements = elements
         self._floats = np.empty((_SLOTS, elements), dtype=np.float64)
         self._mask = np.empty(elements, dtype=np.bool_)
+        self._views: dict[tuple[int, ...], tuple[list[Float64], NDArray[np.bool_]]] = {}
 
-    def floats(self, size: int, shape: tuple[int, ...]) -> list[Float64]:
-        """The float64 slots, each viewed as ``shape`` (``size`` entries); fresh if too small."""
-        if size > self.elements:
-            return [np.empty(shape, dtype=np.float64) for _ in range(_SLOTS)]
-        return [slot[:size].reshape(shape) for slot in self._floats]
+    def buffers(self, size: int, shape: tuple[int, ...]) -> tuple[list[Float64], NDArray[np.bool_]]:
+        """The float64 slots and the boolean buffer viewed as ``shape`` (fresh if too small).
 
-    def mask(self, size: int, shape: tuple[int, ...]) -> NDArray[np.bool_]:
-        """A boolean buffer viewed as ``shape``; fresh if too small."""
-        if size > self.elements:
-            return np.empty(shape, dtype=np.bool_)
-        return self._mask[:size].reshape(shape)
+        The views are made once per shape: every block of a call has one or two shapes.
+        """
+        views = self._views.get(shape)
+        if views is None:
+            if size > self.elements:
+                return list(np.empty((_SLOTS, *shape))), np.empty(shape, dtype=np.bool_)
+            floats = [slot[:size].reshape(shape) for slot in self._floats]
+            views = self._views[shape] = (floats, self._mask[:size].reshape(shape))
+        return views
 
 
 #: Bytes of the block freed once per process to raise glibc's mmap threshold: glibc then
@@ -173,7 +178,7 @@ def _direct(w: Float64, v: Float64, u: Float64, out: Float64, ratio: Float64) ->
     result, and ``v`` where ``w = 0`` (``0·log 0 = 0``). No ``inf − inf``: no NaN.
     """
     np.divide(u, w, out=ratio)
-    if not ratio.size or (ratio.min() >= _TINY and ratio.max() <= _HUGE):
+    if not ratio.size or (_MIN(ratio, axis=None) >= _TINY and _MAX(ratio, axis=None) <= _HUGE):
         np.log(ratio, out=ratio)  # every ratio normal: no w = 0 either (it gives inf or NaN)
         np.multiply(ratio, w, out=ratio)
         np.subtract(v, ratio, out=out)
@@ -220,9 +225,13 @@ def kernel_x_minus_log1p(w: NDArray[Any], v: NDArray[Any], u: NDArray[Any]) -> N
     (float32 and float16 inputs: of their own precision, computed in float64).
     """
     w_in, v_in, u_in = np.asarray(w), np.asarray(v), np.asarray(u)
-    shape = np.broadcast_shapes(w_in.shape, v_in.shape, u_in.shape)
-    size = int(np.prod(shape))
-    dtype = np.result_type(w_in.dtype, v_in.dtype, u_in.dtype)
+    shape = w_in.shape
+    if not shape == v_in.shape == u_in.shape:
+        shape = np.broadcast_shapes(w_in.shape, v_in.shape, u_in.shape)
+    size = math.prod(shape)
+    dtype = w_in.dtype
+    if not dtype == v_in.dtype == u_in.dtype:
+        dtype = np.result_type(w_in.dtype, v_in.dtype, u_in.dtype)
     space = _CURRENT.get()
     if space is None or size < _SMALL:
         if size >= _SMALL:
@@ -230,8 +239,7 @@ def kernel_x_minus_log1p(w: NDArray[Any], v: NDArray[Any], u: NDArray[Any]) -> N
         slots = list(np.empty((_SLOTS, *shape), dtype=np.float64))
         mask = np.empty(shape, dtype=np.bool_)
     else:
-        slots = space.floats(size, shape)
-        mask = space.mask(size, shape)
+        slots, mask = space.buffers(size, shape)
     out: Float64 = np.empty(shape, dtype=np.float64)
     if size == 0:
         return out
@@ -242,7 +250,7 @@ def kernel_x_minus_log1p(w: NDArray[Any], v: NDArray[Any], u: NDArray[Any]) -> N
         np.add(w64, u64, out=a)
         np.divide(v64, a, out=a)
         np.multiply(a, a, out=y)  # a², which the series needs too
-        largest = math.sqrt(float(y.max()))  # NaN (w = u = 0) fails the test below
+        largest = math.sqrt(float(_MAX(y, axis=None)))  # NaN (w = u = 0) fails the test below
         if largest < threshold:
             coefficients = series_coefficients(largest, dtype)
             scaled_x_minus_log1p_series(a, v64, w64, coefficients, out, y, h, squared=True)

@@ -30,6 +30,7 @@ the direct form is good down to ``|a| = 2^-10`` (``ε₆₄/(2a²)`` ≈ 6e-11, 
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -73,6 +74,7 @@ MINIMAX = (
 )
 
 
+@functools.cache
 def _itemsize(dtype: np.dtype[Any]) -> int:
     return 8 if dtype.kind != "f" else min(8, max(2, dtype.itemsize))
 
