@@ -211,7 +211,7 @@ def softmax_temperature_entropy() -> Derivation:
                 second / (T**3 * _NORMALISER) - first**2 / (T**3 * _NORMALISER**2),
                 "differentiate: $\\frac{d}{dT} \\exp(z_j/T) = -(z_j/T^2) \\exp(z_j/T)$;"
                 " the terms in"
-                " $\\sum_i z_i \\exp(z_i/T) / (T^2 \\sum_j \\exp(z_j/T))$ cancel",
+                " $\\sum_i z_i \\exp(z_i/T)$ over $T^2 \\sum_j \\exp(z_j/T)$ cancel",
                 rules=(differentiate,),
             ),
             Step(
