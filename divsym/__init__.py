@@ -27,6 +27,11 @@ from divsym.numeric.functions import (
     nll,
     softmax,
 )
+from divsym.numeric.distillation import (
+    cross_entropy_from_logits,
+    distillation_loss,
+    distillation_loss_grad,
+)
 
 if TYPE_CHECKING:
     from divsym.api import VerifiedReport, verify
@@ -47,6 +52,9 @@ __all__ = [
     "VerifiedReport",
     "__version__",
     "cross_entropy",
+    "cross_entropy_from_logits",
+    "distillation_loss",
+    "distillation_loss_grad",
     "entropy",
     "js_distance",
     "js_divergence",

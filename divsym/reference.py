@@ -310,7 +310,6 @@ def _softmax_mp(logits: list[Any], temperature: Any) -> list[Any]:
     out = []
     for k in range(1, len(logits) + 1):
         env[notation.i] = k
-        env[_SUMS] = {}
         out.append(+_evaluate(expr, env))
     return out
 

@@ -25,6 +25,7 @@ from divsym.api import verify_all as verify_with_lemmas
 from divsym.cli.batch import add_batch
 from divsym.cli.build import project_root, render_documents, write_documents
 from divsym.cli.calculator import add_calculator, protect_negative_numbers
+from divsym.cli.distill import add_distill, protect_distill_numbers
 from divsym.cli.loading import LoadError, load_derivations
 from divsym.cli.messages import shorten, shorten_message
 from divsym.identities import all_derivations
@@ -62,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     add_calculator(commands)
     add_batch(commands)
+    add_distill(commands)
     verify = commands.add_parser(
         "verify",
         help="verify derivations and print a table",
@@ -208,6 +210,7 @@ def _build(out: Path | None, pdf_dir: Path | None, no_pdf: bool) -> int:
 
 def _run(argv: Sequence[str] | None) -> int:
     arguments = protect_negative_numbers(sys.argv[1:] if argv is None else argv)
+    arguments = protect_distill_numbers(arguments)
     args = _parser().parse_args(arguments)
     if getattr(args, "calculate", None) is not None:
         return int(args.calculate(args))
