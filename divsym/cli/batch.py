@@ -82,8 +82,8 @@ def chunk_rows(rows: int, per_chunk: int) -> tuple[int, ...]:
     the last chunk, so no chunk is tiny (tiny inputs may take another code path) and every
     Zarr chunk of ``per_chunk`` rows is written by one Dask chunk only.
 
-    >>> chunk_rows(10, 4), chunk_rows(11, 4), chunk_rows(8, 4), chunk_rows(3, 4)
-    ((4, 6), (4, 4, 3), (4, 4), (3,))
+    >>> chunk_rows(9, 4), chunk_rows(11, 4), chunk_rows(8, 4), chunk_rows(3, 4)
+    ((4, 5), (4, 4, 3), (4, 4), (3,))
     """
     if rows <= per_chunk:
         return (rows,)

@@ -3,8 +3,9 @@
 Inputs are opened lazily: an ``.npy`` file is memory-mapped *per chunk read* and unmapped right
 after the chunk's rows are copied out (:class:`NpyRows`), so a worker's resident memory holds
 the chunks it is working on, not the pages of the whole file it has touched; a Zarr array is
-read by Dask with chunks along rows only. Both pickle as a path, so a ``dask.distributed``
-worker reads the rows itself (it must see the same file system).
+opened per read the same way (:class:`ZarrRows`). Both pickle as a path, so the Dask task that
+evaluates a chunk reads its rows itself — on a ``dask.distributed`` worker, which must see the
+same file system — and no input block travels between tasks.
 
 Outputs are written atomically (:class:`Target`): into a temporary beside the output, each
 chunk into its own rows, renamed onto the output only when every chunk is written. A failure
@@ -15,7 +16,6 @@ an existing output is replaced only when asked (``force``).
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import secrets
 import shutil
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["InputError", "NpyRows", "Source", "Target", "open_source"]
+__all__ = ["InputError", "NpyRows", "Source", "Target", "ZarrRows", "open_source"]
 
 
 class InputError(ValueError):
@@ -64,24 +64,32 @@ class NpyRows:
 
 
 @dataclass(frozen=True)
+class ZarrRows:
+    """A Zarr array as an array-like read by rows: each ``[...]`` opens it and reads the
+    selection (Zarr reads only the chunks it needs); pickles as a path."""
+
+    path: str
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any]
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __getitem__(self, key: Any) -> NDArray[Any]:
+        import zarr
+
+        return np.asarray(zarr.open_array(self.path, mode="r")[key])
+
+
+@dataclass(frozen=True)
 class Source:
-    """An input array: its path as given (for messages), shape, dtype and how to read it."""
+    """An input array: its path as given (for messages), shape, dtype and its row reader."""
 
     label: str
     shape: tuple[int, ...]
     dtype: np.dtype[Any]
-    reader: NpyRows | str  # an NpyRows, or the path of a Zarr array
-
-    def to_dask(self, row_chunks: tuple[int, ...], name: str) -> Any:
-        """The input as a Dask array with ``row_chunks`` along axis 0, other axes whole."""
-        da: Any = importlib.import_module("dask.array")  # untyped: used as Any
-        chunks = (row_chunks, *((size,) for size in self.shape[1:]))
-        if isinstance(self.reader, NpyRows):
-            meta = np.empty((0,) * len(self.shape), dtype=self.dtype)
-            return da.from_array(
-                self.reader, chunks=chunks, name=name, lock=False, asarray=False, meta=meta
-            )
-        return da.from_zarr(self.reader, chunks=chunks)
+    reader: NpyRows | ZarrRows
 
 
 def open_source(text: str) -> Source:
@@ -96,7 +104,8 @@ def open_source(text: str) -> Source:
             array = zarr.open_array(str(path.resolve()), mode="r")
         except Exception as error:  # zarr raises several types for a group or bad metadata
             raise InputError(f"input {text!r} is not a Zarr array ({error})") from None
-        return Source(text, tuple(array.shape), np.dtype(array.dtype), str(path.resolve()))
+        shape, dtype = tuple(array.shape), np.dtype(array.dtype)
+        return Source(text, shape, dtype, ZarrRows(str(path.resolve()), shape, dtype))
     if path.is_dir():
         raise InputError(f"input {text!r} is a folder but not a Zarr array")
     try:

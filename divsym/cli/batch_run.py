@@ -17,6 +17,8 @@ import contextlib
 import functools
 import importlib
 import os
+import re
+import secrets
 import signal
 import sys
 import threading
@@ -29,7 +31,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from divsym.cli.batch_io import Source, Target, commit, create_target, remove
+from divsym.cli.batch_io import (
+    NpyRows,
+    Source,
+    Target,
+    ZarrRows,
+    commit,
+    create_target,
+    remove,
+)
 from divsym.cli.batch_summary import Partial, merge, partial
 from divsym.numeric import functions
 
@@ -74,38 +84,60 @@ BATCH_FUNCTIONS: dict[str, BatchFunction] = {
 
 
 def evaluate_block(
+    name: str, T: float, base: float | None, from_logits: bool, *blocks: NDArray[Any]
+) -> NDArray[Any]:
+    """The public function ``name`` on one chunk of rows, the inputs as NumPy blocks.
+
+    ``dist`` inputs go through ``softmax(·, T)`` first when ``from_logits``; labels arrive as a
+    column ``(rows, 1)``.
+    """
+    if name == "softmax":
+        return functions.softmax(blocks[0], T=T)
+    if name == "log-softmax":
+        return functions.log_softmax(blocks[0], T=T)
+    kinds = BATCH_FUNCTIONS[name].inputs
+    p, *rest = (
+        functions.softmax(b, T=T) if kind == "dist" and from_logits else b
+        for kind, b in zip(kinds, blocks, strict=True)
+    )
+    if name == "entropy":
+        return functions.entropy(p, base=base)
+    if name == "nll":
+        return functions.nll(p, rest[0][:, 0], base=base)
+    return _REDUCTIONS[name](p, rest[0], base=base)
+
+
+def read_and_evaluate(
     name: str,
     T: float,
     base: float | None,
     from_logits: bool,
-    *blocks: NDArray[Any],
+    readers: Sequence[NpyRows | ZarrRows],
     block_info: Any = None,
 ) -> NDArray[Any]:
-    """The public function ``name`` on one chunk of rows (what each Dask task runs).
-
-    ``dist`` inputs go through ``softmax(·, T)`` first when ``from_logits``; labels arrive as a
-    column ``(rows, 1)``. A bad value raises ``ValueError`` naming the chunk's rows.
-    """
+    """Read one chunk's rows of every input and evaluate ``name`` on them: one task per chunk,
+    the inputs read where they are used. A bad value's message names the chunk's rows."""
+    start, stop = block_info[None]["array-location"][0]
+    blocks = []
+    for reader in readers:
+        rows = reader[start:stop]
+        blocks.append(rows[:, None] if rows.ndim == 1 else rows)
     try:
-        if name == "softmax":
-            return functions.softmax(blocks[0], T=T)
-        if name == "log-softmax":
-            return functions.log_softmax(blocks[0], T=T)
-        kinds = BATCH_FUNCTIONS[name].inputs
-        p, *rest = (
-            functions.softmax(b, T=T) if kind == "dist" and from_logits else b
-            for kind, b in zip(kinds, blocks, strict=True)
-        )
-        if name == "entropy":
-            return functions.entropy(p, base=base)
-        if name == "nll":
-            return functions.nll(p, rest[0][:, 0], base=base)
-        return _REDUCTIONS[name](p, rest[0], base=base)
+        return evaluate_block(name, T, base, from_logits, *blocks)
     except ValueError as error:
-        if block_info and None in block_info:
-            start, stop = block_info[None]["array-location"][0]
-            raise ValueError(f"rows {start}..{stop - 1}: {error}") from None
-        raise
+        raise ValueError(f"rows {start}..{stop - 1}: {absolute_index(str(error), start)}") from None
+
+
+_INDEX = re.compile(r"at index \((\d+)")
+
+
+def absolute_index(message: str, start: int) -> str:
+    """``message`` with its ``at index (i, …)`` (a row of the chunk) counted from row 0.
+
+    >>> absolute_index("p must be nonnegative, got -0.25 at index (31, 2)", 270)
+    'p must be nonnegative, got -0.25 at index (301, 2)'
+    """
+    return _INDEX.sub(lambda match: f"at index ({int(match.group(1)) + start}", message, count=1)
 
 
 def finish_block(
@@ -157,10 +189,21 @@ def _sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _terminal_size() -> dict[str, int]:
+    """``ncols``/``nrows`` for tqdm where the terminal reports 0 (a fresh pty does, and tqdm then
+    draws nothing); otherwise nothing, so that tqdm follows resizes."""
+    try:
+        size = os.get_terminal_size(sys.stderr.fileno())
+    except (OSError, ValueError):
+        return {}
+    return {} if size.columns > 0 and size.lines > 0 else {"ncols": 80, "nrows": 24}
+
+
 def _bar(total: int, quiet: bool) -> Any:
     from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
 
     return tqdm(
+        **_terminal_size(),
         total=total,
         unit="row",
         unit_scale=True,
@@ -183,24 +226,21 @@ def _cpus() -> int:
 
 
 def _graph(job: Job, target: Target | None) -> tuple[list[Any], dict[Any, int]]:
-    """One task per chunk: evaluate (``map_blocks``), write its rows, reduce to a partial."""
+    """Two tasks per chunk: read and evaluate (``map_blocks``); then, where that result is,
+    write its rows and reduce it to a partial. Also each final task's key → its rows."""
     dask, da = _untyped("dask"), _untyped("dask.array")
-    tokenize = _untyped("dask.base").tokenize
     spec = BATCH_FUNCTIONS[job.function]
-    token = tokenize(job.function, job.T, job.base, job.from_logits, id(target), os.getpid())
-    arrays = []
-    for k, source in enumerate(job.sources):
-        array = source.to_dask(job.chunks, name=f"divsym-read-{k}-{token}")
-        arrays.append(array[:, None] if array.ndim == 1 else array)
     classes = job.sources[0].shape[1]
     empty = np.empty((0, 0) if spec.elementwise else (0,), dtype=job.dtype)
+    readers = tuple(source.reader for source in job.sources)
     result = da.map_blocks(
-        functools.partial(evaluate_block, job.function, job.T, job.base, job.from_logits),
-        *arrays,
+        functools.partial(
+            read_and_evaluate, job.function, job.T, job.base, job.from_logits, readers
+        ),
         dtype=job.dtype,
         chunks=(job.chunks, (classes,)) if spec.elementwise else (job.chunks,),
-        drop_axis=None if spec.elementwise else 1,
         meta=empty,
+        name=f"divsym-{job.function}-{secrets.token_hex(8)}",  # a fresh graph each run
     )
     starts = np.concatenate([[0], np.cumsum(job.chunks)[:-1]]).astype(np.int64)
     finish = dask.delayed(finish_block, pure=True)
