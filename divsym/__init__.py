@@ -17,6 +17,11 @@ import importlib
 import sys
 from typing import TYPE_CHECKING, Any
 
+from divsym.numeric.distillation import (
+    cross_entropy_from_logits,
+    distillation_loss,
+    distillation_loss_grad,
+)
 from divsym.numeric.functions import (
     cross_entropy,
     entropy,
@@ -26,11 +31,6 @@ from divsym.numeric.functions import (
     log_softmax,
     nll,
     softmax,
-)
-from divsym.numeric.distillation import (
-    cross_entropy_from_logits,
-    distillation_loss,
-    distillation_loss_grad,
 )
 
 if TYPE_CHECKING:

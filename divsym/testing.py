@@ -147,7 +147,7 @@ def check_against_reference(
     worst: tuple[float, Case, Any, Any] | None = None
     for case, expected in zip(CASES[name], _expected(name), strict=True):
         try:
-            got = np.asarray(implementation(*case.args), dtype=np.float64).reshape(-1)
+            got: Any = np.asarray(implementation(*case.args), dtype=np.float64).reshape(-1)
         except Exception as error:  # the user's function failed on this case
             got, errors = f"{type(error).__name__}: {error}", [math.inf]
         else:
