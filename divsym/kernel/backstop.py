@@ -92,6 +92,8 @@ DEFAULT_DEADLINE = 60.0
 POINTS_PER_SYMBOL = 1
 #: Draws per wanted point before giving up on points that are outside the domain.
 _ATTEMPTS = 4
+#: Skipped points at one ``n``, with none compared, after which the backstop stops trying.
+_GIVE_UP = 6
 
 
 @dataclass(frozen=True)
@@ -201,9 +203,11 @@ def _check_n(
             except Unevaluable as unevaluable:
                 run.skipped += 1
                 run.reason = str(unevaluable)
-                continue
+                example = None
             if example is not None:
                 return run, example
+            if run.compared == 0 and run.skipped >= _GIVE_UP:
+                return run, None  # nothing evaluates here: more draws would cost, not help
             if run.compared > before:
                 break  # compared and agreed; otherwise both sides were undefined: draw again
     return run, None
@@ -212,7 +216,7 @@ def _check_n(
 def _class_counts(previous: Expr, current: Expr, context: Context) -> tuple[int, ...]:
     """:data:`CLASS_COUNTS`; :data:`EXPENSIVE_CLASS_COUNTS` for a derivative step; only the
     largest for a step that does not involve the classes at all (no ``n``, no distribution,
-    no label or index: every ``n`` would repeat the same check)."""
+    no label or index: every ``n`` would repeat the same check; it gets all their points)."""
     exprs = (unfold(previous), unfold(current))
     symbols = set().union(*(dependencies(e)[0] for e in exprs))
     bases = set().union(*(dependencies(e)[1] for e in exprs))
@@ -252,6 +256,8 @@ def numeric_check(
     if isinstance(points, bool) or not isinstance(points, int) or points < 1:
         raise ValueError(f"points must be a positive integer, got {points!r}")
     counts = class_counts or _class_counts(previous, current, context)
+    if not class_counts and len(counts) == 1:
+        points *= len(CLASS_COUNTS)  # one n for a step without n: as many points in all
     if any(isinstance(c, bool) or not isinstance(c, int) or c < 1 for c in counts):
         raise ValueError(f"class_counts must be positive integers, got {counts!r}")
     budget = Deadline(deadline)

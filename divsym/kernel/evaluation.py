@@ -371,7 +371,11 @@ class Evaluator:
         flip = b < a - 1
         if flip:
             a, b = b + 1, a - 1
-        values = [term(j) for j in range(a, b + 1)]
+        values = []
+        for j in range(a, b + 1):
+            if j % 256 == 0:
+                self.deadline.check()
+            values.append(term(j))
         if is_sum:
             total = mpmath.fsum(values)
             return -total if flip else total
@@ -390,21 +394,28 @@ class Evaluator:
         if any(abs(t) > mpmath.mpf(10) ** -10 for t in tail):
             raise Undefined(f"the terms of the series over {index} do not tend to 0")
         interval = [a, b]
-        estimates = []
-        for extra, method in ((0, "r+s"), (20, "r+s"), (0, "levin")):
+
+        def checked(j: Any) -> Any:
             self.deadline.check()
-            with mpmath.workdps(mpmath.mp.dps + extra):
-                try:
-                    estimates.append(+mpmath.nsum(term, interval, method=method))
-                except (ValueError, ZeroDivisionError) as error:
-                    raise Unevaluable(
-                        f"the series over {index} cannot be summed: {error}"
-                    ) from None
-        first = estimates[0]
-        if not all(mpmath.isfinite(e) and agrees(first, e, "=") for e in estimates):
-            shown = ", ".join(mpmath.nstr(e, 12) for e in estimates)
-            raise Unevaluable(f"the series over {index} does not converge numerically: {shown}")
-        return first
+            return term(j)
+
+        # Richardson at two precisions, or Shanks with two numbers of terms, must agree:
+        # for a divergent series each gives a number, but not the same one twice.
+        for method, settings in (("r", ((50, None), (75, None))), ("s", ((60, 60), (60, 120)))):
+            estimates = []
+            for digits, terms in settings:
+                with mpmath.workdps(digits):
+                    try:
+                        options = {} if terms is None else {"maxterms": terms}
+                        estimates.append(+mpmath.nsum(checked, interval, method=method, **options))
+                    except (ValueError, ZeroDivisionError) as error:
+                        raise Unevaluable(
+                            f"the series over {index} cannot be summed: {error}"
+                        ) from None
+            first, second = estimates
+            if mpmath.isfinite(first) and mpmath.isfinite(second) and agrees(first, second, "="):
+                return second
+        raise Unevaluable(f"the series over {index} does not converge numerically")
 
     def _end(self, end: Basic, bound: Bound) -> Any:
         """A bound of a Sum or Integral: a number, or ``±inf`` for ``±oo``."""
