@@ -142,6 +142,11 @@ CASES = (
 )
 
 
+#: The clock of every timing: wall time, or with ``--clock cpu`` this process's CPU time
+#: (steadier on a shared machine: time spent waiting for a core is not counted).
+_clock: Callable[[], float] = time.perf_counter
+
+
 def _minor_faults() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
@@ -150,9 +155,9 @@ def _median_seconds(function: Callable[..., Any], arguments: tuple[Any, ...], re
     function(*arguments)  # warm up (page faults of the first allocation, lazy imports)
     times = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = _clock()
         function(*arguments)
-        times.append(time.perf_counter() - start)
+        times.append(_clock() - start)
     return statistics.median(times)
 
 
@@ -181,13 +186,13 @@ def _compare(
     mine, peer, faults = [], [], 0
     for _ in range(repeat):
         before = _minor_faults()
-        start = time.perf_counter()
+        start = _clock()
         ours(*arguments)
-        mine.append(time.perf_counter() - start)
+        mine.append(_clock() - start)
         faults += _minor_faults() - before
-        start = time.perf_counter()
+        start = _clock()
         theirs(*arguments)
-        peer.append(time.perf_counter() - start)
+        peer.append(_clock() - start)
     return Timing(statistics.median(mine), statistics.median(peer), faults / repeat)
 
 
@@ -237,10 +242,10 @@ def _per_call_microseconds(function: Callable[[], Any], calls: int, repeat: int)
     function()
     samples = []
     for _ in range(max(3, repeat)):
-        start = time.perf_counter()
+        start = _clock()
         for _ in range(calls):
             function()
-        samples.append((time.perf_counter() - start) / calls * 1e6)
+        samples.append((_clock() - start) / calls * 1e6)
     return statistics.median(samples)
 
 
@@ -322,7 +327,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--quick", action="store_true", help="smoke run: 64×100 arrays, one call each"
     )
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="time with the wall clock (default) or this process's CPU time",
+    )
     args = parser.parse_args(argv)
+    global _clock
+    _clock = time.process_time if args.clock == "cpu" else time.perf_counter
     repeat = 1 if args.quick else args.repeat
     shapes = tuple(args.shape) if args.shape else QUICK_SHAPES if args.quick else SHAPES
     if torch is not None:
@@ -331,7 +344,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"machine: {os.cpu_count()} cores (nproc), {_cpu_model()}")
     versions = f"numpy {np.__version__}, scipy {scipy.__version__}"
     versions += f", torch {torch.__version__} (1 thread)" if torch is not None else ", no torch"
-    print(f"versions: {versions}; median of {repeat} alternating calls")
+    print(f"versions: {versions}; median of {repeat} alternating calls, {args.clock} clock")
     failures: list[str] = []
     independent = _independent_table(shapes, repeat, failures)
     close = _close_table(shapes[0], repeat, failures)
