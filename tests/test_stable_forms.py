@@ -7,13 +7,11 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
-from sympy import Expr, Rational, Sum, exp, log
+from sympy import Expr, Rational, Sum, Symbol, exp, log, sqrt
 
 from divsym.api import verify
 from divsym.identities import all_derivations
 from divsym.identities.stable_forms import (
-    combine_exponentials,
-    fold_x_minus_log1p,
     jsd_stable_form,
     kl_nonnegative_terms,
     log_softmax_stable_form,
@@ -21,6 +19,7 @@ from divsym.identities.stable_forms import (
 )
 from divsym.kernel.context import Context
 from divsym.kernel.derivation import Derivation
+from divsym.kernel.stable_rules import combine_exponentials, fold_x_minus_log1p
 from divsym.kernel.verify import Status, symbolic_route
 from divsym.symbols.notation import T, c, i, j, n, p, q, z
 from divsym.symbols.stable import XMinusLog1p
@@ -41,6 +40,10 @@ def test_stable_form_is_proved_for_symbolic_n(name: str) -> None:
     assert derivation.section == "stable-forms"
     assert report.status is Status.PROVED, report
     assert all("50 digits" in step.backstop for step in report.steps)
+    # The last step is proved by the kernel's own rule, exactly: no user rule, no fallback.
+    last = report.steps[-1]
+    rule = derivation.steps[-1].rules[0].name
+    assert last.route == f"rules: {rule}", last.route
 
 
 def test_stable_forms_are_registered_and_verify_fast() -> None:
@@ -132,6 +135,17 @@ def test_combine_exponentials_adds_exponents_and_leaves_single_exps() -> None:
     assert combine_exponentials(single, Context()) == single
 
 
+def test_combine_exponentials_refuses_what_is_not_a_product_of_exps() -> None:
+    w = Symbol("w")  # complex: sqrt(exp(w)) = exp(w/2) is false for Im w = 2π
+    root = exp(z[i] / T) * sqrt(exp(w))
+    assert combine_exponentials(root, Context()) == root
+    # The factor outside a Sum is not moved into it (that is another step, with its own check).
+    outside = exp(-c / T) * Sum(exp(z[j] / T), (j, 1, n))
+    assert combine_exponentials(outside, Context()) == outside
+    added = exp(z[i] / T) + exp(-c / T)
+    assert combine_exponentials(added, Context()) == added
+
+
 def test_fold_x_minus_log1p_needs_all_three_terms() -> None:
     r = q[i] / p[i]
     assert fold_x_minus_log1p(r - 1 - log(r), Context()) == XMinusLog1p((q[i] - p[i]) / p[i])
@@ -139,6 +153,26 @@ def test_fold_x_minus_log1p_needs_all_three_terms() -> None:
     assert fold_x_minus_log1p(partial, Context()) == partial
     other = r - 1 - log(p[i])  # the log of something else
     assert fold_x_minus_log1p(other, Context()) == other
+    twice = 2 * r - 1 - log(r)  # r twice: not r − 1 − log r plus a rest
+    assert fold_x_minus_log1p(twice, Context()) == twice
+
+
+def test_fold_x_minus_log1p_keeps_the_rest_of_the_sum() -> None:
+    r = q[i] / p[i]
+    assert fold_x_minus_log1p(r - 1 - log(r) + c, Context()) == c + XMinusLog1p(
+        (q[i] - p[i]) / p[i]
+    )
+
+
+def test_fold_x_minus_log1p_refuses_r_not_known_positive() -> None:
+    # XMinusLog1p(d) is declared ≥ 0 (gibbs-lemma) for 1 + d > 0 only, and log r is real only
+    # for r > 0: at r = -1, r − 1 − log r = −2 − iπ, and the node must not claim ≥ 0.
+    real = Symbol("x", real=True)
+    for r in (real, c, z[i] / T, Symbol("w")):
+        expr = r - 1 - log(r)
+        assert fold_x_minus_log1p(expr, Context()) == expr, r
+    positive = Symbol("x", positive=True)
+    assert fold_x_minus_log1p(positive - 1 - log(positive), Context()) == XMinusLog1p(positive - 1)
 
 
 def test_x_minus_log1p_node_unfolds_and_evaluates() -> None:

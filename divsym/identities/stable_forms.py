@@ -12,70 +12,30 @@ proved here:
   ``d − log(1 + d)`` with ``d = (q_i − p_i)/p_i`` so that it stays accurate when ``r ≈ 1``;
 - ``jsd-stable-form``: the same for both halves of the Jensen–Shannon divergence, in terms of
   ``p`` and ``q`` directly (the mixture ``m`` is never formed).
+
+The rules that fold the last steps (``combine-exponentials``, ``fold-x-minus-log1p``) are the
+kernel's vetted rules of :mod:`divsym.kernel.stable_rules`.
 """
 
 from __future__ import annotations
 
-from sympy import Add, Expr, Mul, Pow, Rational, Sum, cancel, exp, factor_terms, log
+from sympy import Expr, Mul, Pow, Rational, Sum, exp, log
 
 from divsym.kernel.context import Context
 from divsym.kernel.derivation import Derivation, Step
-from divsym.kernel.rules import Rule, unfold_definitions
+from divsym.kernel.rules import unfold_definitions
+from divsym.kernel.stable_rules import combine_exponentials, fold_x_minus_log1p
 from divsym.symbols import definitions
 from divsym.symbols.notation import T, c, i, j, n, p, q, z
 from divsym.symbols.quantities import JSDivergence, KLDivergence
 from divsym.symbols.stable import XMinusLog1p
 
 __all__ = [
-    "combine_exponentials",
-    "fold_x_minus_log1p",
     "jsd_stable_form",
     "kl_nonnegative_terms",
     "log_softmax_stable_form",
     "softmax_stable_form",
 ]
-
-
-def _combine(expr: Expr, context: Context) -> Expr:
-    def combine(term: Mul) -> Expr:
-        exps = [factor for factor in term.args if isinstance(factor, exp)]
-        others = [factor for factor in term.args if not isinstance(factor, exp)]
-        exponent = factor_terms(Add(*(e.args[0] for e in exps)))
-        return Mul(*others) * exp(exponent)  # type: ignore[no-any-return]
-
-    return expr.replace(  # type: ignore[no-any-return]
-        lambda e: isinstance(e, Mul) and sum(isinstance(a, exp) for a in e.args) > 1, combine
-    )
-
-
-def _fold(expr: Expr, context: Context) -> Expr:
-    def candidate(term: Expr) -> Expr | None:
-        for arg in term.args:
-            if isinstance(arg, Mul) and len(arg.args) == 2 and arg.args[0] == -1:
-                inner = arg.args[1]
-                if isinstance(inner, log):
-                    r = inner.args[0]
-                    parts = Add.make_args(r - 1 - log(r))
-                    if set(parts) <= set(term.args):
-                        rest = Add(*(a for a in term.args if a not in parts))
-                        return rest + XMinusLog1p(cancel(r - 1))  # type: ignore[no-any-return]
-        return None
-
-    return expr.replace(  # type: ignore[no-any-return]
-        lambda e: isinstance(e, Add) and candidate(e) is not None, lambda e: candidate(e)
-    )
-
-
-combine_exponentials = Rule(
-    "combine-exponentials",
-    "exp(a)·exp(b) = exp(a + b), the exponent's common factors pulled out",
-    _combine,
-)
-fold_x_minus_log1p = Rule(
-    "fold-x-minus-log1p",
-    "r − 1 − log r = d − log(1 + d) with d = r − 1 brought to one fraction",
-    _fold,
-)
 
 
 def _unevaluated_ratio(numerator: Expr, denominator: Expr) -> Expr:

@@ -11,8 +11,8 @@ function: the factory's own code, the factory module's globals, the name and des
 factory gives that point.
 
 Any other rule may still *propose* a rewrite; :func:`decide_equal` then decides
-``previous = proposed`` by the canonical form alone (after the kernel's own normalisers), so a
-user's rule can save typing but never make a false step ``proved``.
+``previous = proposed`` by the canonical form alone, so a user's rule can save typing but
+never make a false step ``proved``.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import FunctionType, ModuleType
 
-from sympy import Basic, Expr, Function, Symbol, log, preorder_traversal, together
+from sympy import Basic, Expr, Symbol, log, preorder_traversal
 
 from divsym.kernel import calculus_rules
-from divsym.kernel.canonical import apply_rules, canonical_form
+from divsym.kernel.canonical import canonical_form
 from divsym.kernel.context import Context
-from divsym.kernel.rules import Rule, pull_constants
+from divsym.kernel.rules import Rule
 
 __all__ = [
     "decide_equal",
@@ -118,56 +118,15 @@ def untrusted(rules: Iterable[Rule]) -> tuple[Rule, ...]:
     return tuple(rule for rule in rules if not is_vetted(rule))
 
 
-def _unfold_nodes(expr: Expr, context: Context) -> Expr:
-    """Write divsym's stable nodes (``x − log(1 + x)``, …) as their ``log`` definitions."""
-
-    def is_node(e: Basic) -> bool:
-        return (
-            isinstance(e, Function)
-            and type(e).__module__.startswith("divsym.symbols.")
-            and hasattr(e, "_eval_rewrite_as_log")
-        )
-
-    return expr.replace(is_node, lambda e: e.rewrite(log))  # type: ignore[no-any-return]
-
-
-def _logs_of_one_fraction(expr: Expr, context: Context) -> Expr:
-    """``log(1 + a/b) = log((a + b)/b)``: each log's argument written as one fraction."""
-    return expr.replace(  # type: ignore[no-any-return]
-        lambda e: isinstance(e, log), lambda e: log(together(e.args[0]))
-    )
-
-
-#: Normalisers tried, in this order, on both sides of a proposed rewrite before the canonical
-#: form; each is an identity (a node's own definition, SymPy's ``together``, a vetted rule).
-_NORMALISERS: tuple[tuple[str, Callable[[Expr, Context], Expr]], ...] = (
-    ("unfolding stable nodes", _unfold_nodes),
-    ("one fraction in each log", _logs_of_one_fraction),
-    (
-        "split-exponentials, pull-constants",
-        lambda e, c: apply_rules(e, (calculus_rules.split_exponentials, pull_constants), c),
-    ),
-)
-
-
 def decide_equal(a: Expr, b: Expr, context: Context) -> str | None:
     """How the kernel decides ``a = b`` for symbolic ``n`` (a route text), or None.
 
-    Only trusted means: the canonical form of ``a − b``, first as it is, then after the
-    normalisers above (applied cumulatively to both sides; the route names those that
-    changed something).
+    Only by the canonical form of ``a − b``, which is built from vetted rules alone. (The
+    stable forms' own rewrites are vetted rules of :mod:`~divsym.kernel.stable_rules`, so no
+    extra normalisation is needed to confirm them.)
     """
     if canonical_form(a - b, context) == 0:
         return "canonical form"
-    done: list[str] = []
-    for name, normalise in _NORMALISERS:
-        new_a, new_b = normalise(a, context), normalise(b, context)
-        if (new_a, new_b) == (a, b):
-            continue  # nothing to normalise: the canonical form would say the same
-        a, b = new_a, new_b
-        done.append(name)
-        if canonical_form(a - b, context) == 0:
-            return f"canonical form after {'; '.join(done)}"
     return None
 
 
