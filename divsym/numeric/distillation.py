@@ -178,7 +178,8 @@ def _soft_rows(xp: Any, kernels: Any, s: Any, t: Any, T: float, form: str) -> tu
     _check_masks(xp, s, p)
     if form == "kl":
         return kl_divergence(p, q), p
-    rows = _generated.FUNCTIONS["soft_cross_entropy_logits"](xp, kernels, s, p, T, -1)
+    with np.errstate(invalid="ignore"):  # 0 · (−inf) at a masked class: NaN, replaced below
+        rows = _generated.FUNCTIONS["soft_cross_entropy_logits"](xp, kernels, s, p, T, -1)
     rows = xp.squeeze(rows, axis=-1)
     if bool(xp.any(xp.isnan(rows))):  # 0 · (−inf) at a class masked in both: H(p) + KL
         from divsym.numeric.functions import entropy

@@ -1,0 +1,206 @@
+"""distillation_loss and its generated gradient: conventions, finite differences, torch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from divsym import reference
+from divsym.codegen.forms import FORMS
+from divsym.identities.distillation import distillation_gradient, distillation_temperature_squared
+from divsym.numeric import _generated
+from divsym.numeric.distillation import distillation_loss, distillation_loss_grad
+from divsym.numeric.functions import entropy, kl_divergence, softmax
+
+
+def _generated_source(name: str) -> str:
+    import inspect
+
+    return inspect.getsource(getattr(_generated, name))
+
+
+RNG = np.random.default_rng(7)
+S = RNG.normal(size=(4, 6))
+TT = RNG.normal(size=(4, 6))
+Y = np.array([0, 3, 5, 2])
+
+
+def test_default_is_t_squared_batchmean_kl() -> None:
+    T = 3.0
+    p, q = softmax(TT, T), softmax(S, T)
+    expected = T**2 * kl_divergence(p, q).sum() / 4
+    assert float(distillation_loss(S, TT, T)) == pytest.approx(float(expected), rel=1e-14)
+
+
+def test_matches_the_50_digit_reference() -> None:
+    # reference: the definitions in mpmath at 50 digits, row by row
+    for options in ({}, {"label": 2, "alpha": 0.3}, {"form": "ce"}):
+        labels = {"labels": options["label"]} if "label" in options else {}
+        extra = {k: v for k, v in options.items() if k != "label"}
+        got = float(distillation_loss(S[0], TT[0], 2.5, **labels, **extra))
+        expected = reference.distillation_loss(S[0], TT[0], 2.5, options.get("label"), **extra)
+        assert reference.relative_error(got, expected) < 4e-16
+
+
+def test_gradient_is_generated_from_the_proved_last_lines() -> None:
+    # the forms contain the derivations' last lines with q_k in its stable form
+    assert FORMS["soft_target_gradient"].has(distillation_gradient().end.args[1])
+    assert "T*(-p + " in _generated_source("soft_target_gradient_scaled")
+    source = FORMS["soft_target_gradient_scaled"]
+    assert source.as_coeff_Mul()[1].has(distillation_temperature_squared().end.args[0])
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"temperature_squared": False},
+        {"labels": Y, "alpha": 0.6},
+        {"labels": Y, "alpha": 0.0},
+        {"form": "ce", "labels": Y},
+        {"reduction": "sum"},
+    ],
+)
+def test_gradient_equals_central_differences(options: dict) -> None:
+    T, h = 2.0, 1e-5
+    grad = distillation_loss_grad(S, TT, T, **options)
+    numeric = np.zeros_like(S)
+    for index in np.ndindex(S.shape):
+        up, down = S.copy(), S.copy()
+        up[index] += h
+        down[index] -= h
+        numeric[index] = (
+            float(distillation_loss(up, TT, T, **options))
+            - float(distillation_loss(down, TT, T, **options))
+        ) / (2 * h)
+    scale = np.abs(grad).max()
+    assert np.abs(grad - numeric).max() <= 1e-7 * scale
+
+
+def test_gradient_matches_the_mpmath_derivative_of_the_definition() -> None:
+    expected = reference.distillation_loss_grad(S[1], TT[1], 1.5, 3, 0.7)
+    got = distillation_loss_grad(S[1], TT[1], 1.5, labels=3, alpha=0.7)
+    assert reference.max_relative_error(got, np.array(expected, dtype=object)) < 1e-14
+
+
+def test_a_wrong_gradient_is_caught_by_central_differences() -> None:
+    # the check above can fail: the gradient without T² differs from the T² loss's
+    wrong = distillation_loss_grad(S, TT, 2.0, temperature_squared=False)
+    right = distillation_loss_grad(S, TT, 2.0)
+    assert np.abs(wrong - right).max() > 1e-3
+
+
+def test_kl_and_ce_forms_differ_by_the_teacher_entropy_not_in_gradient() -> None:
+    T = 2.0
+    kl = distillation_loss(S, TT, T, reduction="none")
+    ce = distillation_loss(S, TT, T, form="ce", reduction="none")
+    np.testing.assert_allclose(ce - kl, T**2 * entropy(softmax(TT, T)), rtol=1e-13)
+    np.testing.assert_array_equal(
+        distillation_loss_grad(S, TT, T), distillation_loss_grad(S, TT, T, form="ce")
+    )
+
+
+def test_alpha_weights_the_soft_loss() -> None:
+    soft = float(distillation_loss(S, TT, 2.0))
+    hard = float(distillation_loss(S, TT, 2.0, Y, alpha=0.0))
+    mixed = float(distillation_loss(S, TT, 2.0, Y, alpha=0.25))
+    assert mixed == pytest.approx(0.25 * soft + 0.75 * hard, rel=1e-14)
+    assert float(distillation_loss(S, TT, 2.0, Y)) == pytest.approx(0.9 * soft + 0.1 * hard)
+
+
+def test_close_student_and_teacher() -> None:
+    # KL through the nonnegative-terms kernel: positive and accurate, not CE - H
+    s = S[0]
+    t = s + 1e-4 * RNG.normal(size=6)
+    got = float(distillation_loss(s, t, 4.0))
+    expected = reference.distillation_loss(s, t, 4.0)
+    assert got > 0
+    assert reference.relative_error(got, expected) < 1e-10
+
+
+def test_high_temperature_error_shrinks_like_one_over_t() -> None:
+    """T² ∂C/∂z → (z − v)/n for zero-mean logits (paper's eq. (4)); the error is O(1/T)."""
+    z = S[0] - S[0].mean()
+    v = TT[0] - TT[0].mean()
+    temperatures = np.array([10.0, 20.0, 40.0, 80.0, 160.0, 320.0])
+    # distillation_loss_grad with T² is T (q − p) = T² ∂C/∂z; compare T²∂C/∂z with (z − v)/n
+    errors = [np.abs(distillation_loss_grad(z, v, T) - (z - v) / 6).max() for T in temperatures]
+    slope = np.polyfit(np.log(temperatures), np.log(errors), 1)[0]
+    assert slope == pytest.approx(-1.0, abs=0.05)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: distillation_loss(S, TT, 0.0), "T must be finite and > 0"),
+        (lambda: distillation_loss(S, TT, -1.0), "T must be finite and > 0"),
+        (lambda: distillation_loss(S, TT, 1.0, Y, alpha=1.5), "alpha must lie in [0, 1]"),
+        (lambda: distillation_loss(S, TT, 1.0, alpha=0.5), "needs labels"),
+        (lambda: distillation_loss(S, TT[:, :5], 1.0), "same shape"),
+        (lambda: distillation_loss(S, TT, 1.0, [0, 1]), "labels"),
+        (lambda: distillation_loss(S, TT, 1.0, [0, 1, 2, 6]), "labels must lie in 0..5"),
+        (lambda: distillation_loss(S, TT, 1.0, form="js"), "form must be one of"),
+        (lambda: distillation_loss(S, TT, 1.0, reduction="mean"), "reduction must be one of"),
+        (lambda: distillation_loss([[np.nan, 0.0]], [[0.0, 0.0]], 1.0), "must be finite"),
+        (
+            lambda: distillation_loss([[-np.inf, 0.0]], [[0.0, 0.0]], 1.0),
+            "student_logits is -inf",
+        ),
+    ],
+)
+def test_bad_input_is_named(call, message: str) -> None:
+    with pytest.raises((ValueError, TypeError), match=None) as caught:
+        call()
+    assert message in str(caught.value)
+
+
+def test_masks_in_both_are_allowed() -> None:
+    s = np.array([[0.5, -np.inf, 1.0]])
+    t = np.array([[0.2, -np.inf, 1.5]])
+    expected = distillation_loss(s[:, [0, 2]], t[:, [0, 2]], 2.0)
+    assert float(distillation_loss(s, t, 2.0)) == pytest.approx(float(expected), rel=1e-15)
+    assert float(distillation_loss(s, t, 2.0, form="ce")) > 0
+    assert distillation_loss_grad(s, t, 2.0)[0, 1] == 0.0
+
+
+def test_torch_autograd_equals_the_generated_gradient() -> None:
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    T = 4.0
+    student = torch.tensor(S, requires_grad=True)
+    common = T**2 * F.kl_div(
+        F.log_softmax(student / T, dim=-1),
+        F.softmax(torch.tensor(TT) / T, dim=-1),
+        reduction="batchmean",
+    )
+    common.backward()
+    ours = distillation_loss(S, TT, T)
+    assert float(ours) == pytest.approx(float(common.detach()), rel=1e-13)
+    np.testing.assert_allclose(
+        distillation_loss_grad(S, TT, T), student.grad.numpy(), rtol=1e-12, atol=1e-17
+    )
+    # through divsym on tensors: autograd of our loss is our generated gradient
+    mine = torch.tensor(S, requires_grad=True)
+    loss = distillation_loss(mine, torch.tensor(TT), T, torch.tensor(Y), alpha=0.7)
+    loss.backward()
+    np.testing.assert_allclose(
+        mine.grad.numpy(), distillation_loss_grad(S, TT, T, Y, alpha=0.7), rtol=1e-12, atol=1e-17
+    )
+    grad = distillation_loss_grad(torch.tensor(S), torch.tensor(TT), T)
+    assert isinstance(grad, torch.Tensor)
+
+
+def test_torch_conventions_users_trip_on() -> None:
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    T = 2.0
+    log_q = F.log_softmax(torch.tensor(S) / T, dim=-1)
+    p = F.softmax(torch.tensor(TT) / T, dim=-1)
+    ours = float(distillation_loss(S, TT, T, temperature_squared=False))
+    # kl_div takes (log q, p) and computes KL(p ‖ q): student log-probabilities first
+    assert float(F.kl_div(log_q, p, reduction="batchmean")) == pytest.approx(ours, rel=1e-13)
+    swapped = F.kl_div(torch.log(p), log_q.exp(), reduction="batchmean")
+    assert float(swapped) != pytest.approx(ours, rel=1e-3)
+    # "mean" divides by every element (batch × classes), not by the batch
+    mean = float(F.kl_div(log_q, p, reduction="mean"))
+    assert mean == pytest.approx(ours / 6, rel=1e-13)
