@@ -44,6 +44,7 @@ from divsym.cli.batch_run import (
     Terminated,
     evaluate_block,
     execute,
+    sigterm_interrupts,
 )
 from divsym.cli.batch_summary import Partial, format_summary
 from divsym.cli.messages import shorten, shorten_message
@@ -248,7 +249,8 @@ def run_batch(args: argparse.Namespace) -> int:
             print("divsym: error: --scheduler needs dask.distributed", file=sys.stderr)
             return 2
     try:
-        summary = _execute(args)
+        with sigterm_interrupts():  # SIGTERM, like Ctrl-C, removes what was begun
+            summary = _execute(args)
     except (InputError, ValueError, TypeError) as error:
         print(f"divsym: error: {shorten_message(str(error))}", file=sys.stderr)
         return 2

@@ -163,15 +163,15 @@ def temporary_beside(output: Path) -> Path:
 
 
 def create_target(
-    output: Path, shape: tuple[int, ...], dtype: np.dtype[Any], chunk_rows: int
+    output: Path, temporary: Path, shape: tuple[int, ...], dtype: np.dtype[Any], chunk_rows: int
 ) -> Target:
-    """Create the output's temporary (an empty ``.npy`` or Zarr array of ``shape``).
+    """Create ``temporary`` (from :func:`temporary_beside`), an empty ``.npy`` or Zarr array of
+    ``shape``, to be renamed onto ``output`` by :func:`commit`.
 
     Zarr chunks are ``chunk_rows`` rows, the size of every Dask chunk but the last (which may
     be longer): every Zarr chunk is then written by exactly one Dask chunk.
     """
     kind = output_kind(output)
-    temporary = temporary_beside(output)
     if kind == "npy":
         mapped = np.lib.format.open_memmap(temporary, mode="w+", dtype=dtype, shape=shape)
         del mapped

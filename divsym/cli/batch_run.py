@@ -39,6 +39,7 @@ from divsym.cli.batch_io import (
     commit,
     create_target,
     remove,
+    temporary_beside,
 )
 from divsym.cli.batch_summary import Partial, merge, partial
 from divsym.numeric import functions
@@ -51,6 +52,7 @@ __all__ = [
     "evaluate_block",
     "execute",
     "finish_block",
+    "sigterm_interrupts",
 ]
 
 _REDUCTIONS: dict[str, Callable[..., NDArray[Any]]] = {
@@ -173,7 +175,7 @@ class Terminated(KeyboardInterrupt):
 
 
 @contextlib.contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
+def sigterm_interrupts() -> Iterator[None]:
     """Within the block, SIGTERM raises :class:`Terminated` (so that cleanup runs)."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -289,24 +291,24 @@ def _run_distributed(
 
 def execute(job: Job) -> Partial | None:
     """Run ``job``: the output appears complete at ``job.out`` or not at all; return the merged
-    summary partial when ``job.summary``."""
-    target = None
+    summary partial when ``job.summary``. Call it inside :func:`sigterm_interrupts`."""
+    temporary = None if job.out is None else temporary_beside(job.out)
     try:
-        if job.out is not None:
+        target = None
+        if job.out is not None and temporary is not None:
             elementwise = BATCH_FUNCTIONS[job.function].elementwise
             shape = job.sources[0].shape if elementwise else job.sources[0].shape[:1]
-            target = create_target(job.out, shape, job.dtype, job.chunks[0])
+            target = create_target(job.out, temporary, shape, job.dtype, job.chunks[0])
         tasks, rows = _graph(job, target)
-        with _sigterm_interrupts(), _bar(sum(job.chunks), job.quiet) as bar:
+        with _bar(sum(job.chunks), job.quiet) as bar:
             if job.scheduler is None:
-                threads = job.threads or _cpus()
-                partials = _run_local(tasks, rows, bar, threads)
+                partials = _run_local(tasks, rows, bar, job.threads or _cpus())
             else:
                 partials = _run_distributed(job.scheduler, tasks, rows, bar)
         if target is not None and job.out is not None:
             commit(target, job.out, job.force)
-            target = None
+            temporary = None
     finally:
-        if target is not None:
-            remove(Path(target.temporary))
+        if temporary is not None:
+            remove(temporary)
     return functools.reduce(merge, partials) if job.summary else None
