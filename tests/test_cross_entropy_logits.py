@@ -80,6 +80,6 @@ def test_bad_options_are_named(kwargs: dict, message: str) -> None:
     [([0, 1, 2, 3, 7], "labels must lie in 0..6"), ([0, 1], "labels"), ([0.5] * 5, "integers")],
 )
 def test_bad_labels_are_named(labels: list, message: str) -> None:
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match="labels") as caught:
         cross_entropy_from_logits(Z, labels)
     assert message in str(caught.value)
