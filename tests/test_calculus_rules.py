@@ -39,7 +39,6 @@ from divsym.kernel.calculus_rules import (
 from divsym.kernel.context import Context
 from divsym.kernel.limit_rules import (
     LIMIT_RULES,
-    CommutativeLimit,
     evaluate_limits,
     finite_limit,
     limit_laws,
@@ -49,6 +48,7 @@ from divsym.kernel.limit_rules import (
     u,
 )
 from divsym.render.latex import to_latex
+from divsym.symbols.limits import CommutativeLimit
 from divsym.symbols.notation import T, c, i, j, k, n, z
 
 NO_FACTS = Context()

@@ -23,15 +23,10 @@ from divsym.kernel.discrete_rules import (
     log_content,
     log_of_product,
 )
-from divsym.kernel.optimisation import (
-    ArgMax,
-    ArgMin,
-    argopt_drop_constant,
-    argopt_log,
-    argopt_negate,
-)
+from divsym.kernel.optimisation import argopt_drop_constant, argopt_log, argopt_negate
 from divsym.symbols.conditional import ModelConditional, OneHotTarget, theta
 from divsym.symbols.notation import i, n, p, q, z
+from divsym.symbols.optimum import ArgMax, ArgMin
 
 NO_FACTS = Context()
 y = Symbol("y", integer=True, positive=True)

@@ -18,8 +18,8 @@ from divsym.kernel.gradient_rules import (
     quotients_over_one_sum,
     termwise_finite_limit,
 )
-from divsym.kernel.limit_rules import CommutativeLimit as Limit
 from divsym.kernel.limit_rules import u
+from divsym.symbols.limits import CommutativeLimit as Limit
 from divsym.symbols.notation import i, j, k, n, z
 
 CONTEXT = Context(indices=(k,))

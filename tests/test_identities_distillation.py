@@ -31,10 +31,10 @@ from divsym.identities.lecture import SECTIONS
 from divsym.kernel.backstop import numeric_check
 from divsym.kernel.context import Context
 from divsym.kernel.derivation import Derivation, Relation
-from divsym.kernel.limit_rules import CommutativeLimit as Limit
 from divsym.kernel.limit_rules import u
 from divsym.kernel.verify import Status, symbolic_route, verify
 from divsym.symbols.distillation import TeacherProbability
+from divsym.symbols.limits import CommutativeLimit as Limit
 from divsym.symbols.notation import T, i, j, k, n, p, q, v, z
 from divsym.symbols.quantities import Entropy
 from divsym.symbols.softmax import SoftmaxProbability

@@ -19,12 +19,12 @@ from divsym.identities.likelihood import (
 )
 from divsym.kernel.backstop import instantiate, sample_point
 from divsym.kernel.derivation import Derivation
-from divsym.kernel.optimisation import ArgMax, ArgMin
 from divsym.kernel.verify import Status, verify
 from divsym.render.latex import to_latex
 from divsym.symbols.conditional import ModelConditional, TrueConditional, theta
 from divsym.symbols.likelihood import DataProbability, ModelLikelihood
 from divsym.symbols.notation import i
+from divsym.symbols.optimum import ArgMax, ArgMin
 
 FACTORIES: dict[str, Callable[[], Derivation]] = {
     "likelihood-factorisation": likelihood_factorisation,

@@ -11,12 +11,12 @@ from divsym.identities.objectives import kl_cross_entropy_objective, p_cond
 from divsym.identities.objectives import y as class_y
 from divsym.identities.one_hot import label, one_hot_cross_entropy_nll, y
 from divsym.kernel.derivation import Derivation
-from divsym.kernel.optimisation import ArgMax, ArgMin
 from divsym.kernel.verify import Status, verify
 from divsym.render.latex import to_latex
 from divsym.symbols.conditional import ModelConditional, OneHotTarget, theta
 from divsym.symbols.likelihood import PointCrossEntropy, PointEntropy, PointKL, PointNLL
 from divsym.symbols.notation import i, n
+from divsym.symbols.optimum import ArgMax, ArgMin
 
 FACTORIES: dict[str, Callable[[], Derivation]] = {
     "one-hot-cross-entropy-nll": one_hot_cross_entropy_nll,

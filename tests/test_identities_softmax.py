@@ -23,9 +23,10 @@ from divsym.identities.softmax_limits import (
     softmax_low_temperature,
 )
 from divsym.kernel.derivation import Derivation, Relation
-from divsym.kernel.limit_rules import CommutativeLimit, u
+from divsym.kernel.limit_rules import u
 from divsym.kernel.verify import Status, symbolic_route, verify
 from divsym.symbols import definitions
+from divsym.symbols.limits import CommutativeLimit
 from divsym.symbols.notation import T, c, i, j, k, n, z
 
 FACTORIES: dict[str, Callable[[], Derivation]] = {

@@ -45,8 +45,8 @@ from divsym.kernel.canonical import canonical_form
 from divsym.kernel.context import Context
 from divsym.kernel.discrete_rules import DISCRETE_RULES, collapse_indicator_sum, log_of_product
 from divsym.kernel.index_ranges import known_le, rename_bound_indices, restore_names
-from divsym.kernel.limit_rules import CommutativeLimit, finite_limit, limit_through_sum
-from divsym.kernel.optimisation import ArgMax, argopt_drop_constant, argopt_log, argopt_negate
+from divsym.kernel.limit_rules import finite_limit, limit_through_sum
+from divsym.kernel.optimisation import argopt_drop_constant, argopt_log, argopt_negate
 from divsym.kernel.rules import (
     RULES,
     Rule,
@@ -56,7 +56,9 @@ from divsym.kernel.rules import (
     pull_constants,
     split_sums,
 )
+from divsym.symbols.limits import CommutativeLimit
 from divsym.symbols.notation import c, i, j, k, n, p, q, z
+from divsym.symbols.optimum import ArgMax
 
 m = Symbol("m", integer=True, positive=True)
 x = Symbol("x", positive=True)

@@ -39,7 +39,6 @@ from divsym.kernel.gradient_rules import (
     limit_of_difference_quotients,
     quotients_over_one_sum,
 )
-from divsym.kernel.limit_rules import CommutativeLimit as Limit
 from divsym.kernel.limit_rules import evaluate_limits, reciprocal_temperature, u
 from divsym.kernel.rules import (
     Rule,
@@ -53,6 +52,7 @@ from divsym.kernel.rules import (
 )
 from divsym.symbols.distillation import TeacherProbability
 from divsym.symbols.information import MixtureKL
+from divsym.symbols.limits import CommutativeLimit as Limit
 from divsym.symbols.notation import T, i, j, k, n, p, q, v, z
 from divsym.symbols.quantities import Entropy, JSDivergence
 from divsym.symbols.softmax import SoftmaxProbability

@@ -14,17 +14,12 @@ from sympy import Add, Product, Sum, Symbol, log
 from divsym.kernel.context import Context
 from divsym.kernel.derivation import Derivation, Step
 from divsym.kernel.discrete_rules import log_of_product
-from divsym.kernel.optimisation import (
-    ArgMax,
-    ArgMin,
-    argopt_drop_constant,
-    argopt_log,
-    argopt_negate,
-)
+from divsym.kernel.optimisation import argopt_drop_constant, argopt_log, argopt_negate
 from divsym.kernel.rules import unfold_definitions
 from divsym.symbols.conditional import Joint, Marginal, ModelConditional, TrueConditional, theta
 from divsym.symbols.likelihood import DataProbability, ModelLikelihood, labels_base
 from divsym.symbols.notation import i
+from divsym.symbols.optimum import ArgMax, ArgMin
 
 __all__ = ["N", "likelihood_factorisation", "log_likelihood", "mle_to_nll"]
 

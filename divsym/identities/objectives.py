@@ -12,10 +12,11 @@ from sympy import Add, Sum, Symbol, log
 
 from divsym.kernel.context import Context
 from divsym.kernel.derivation import Derivation, Step
-from divsym.kernel.optimisation import ArgMin, argopt_drop_constant
+from divsym.kernel.optimisation import argopt_drop_constant
 from divsym.symbols.conditional import ClassConditional, ModelConditional, theta
 from divsym.symbols.likelihood import PointCrossEntropy, PointEntropy, PointKL
 from divsym.symbols.notation import i, n
+from divsym.symbols.optimum import ArgMin
 
 __all__ = ["kl_cross_entropy_objective", "p_cond", "y"]
 

@@ -20,7 +20,6 @@ from divsym.kernel.calculus_rules import (
 )
 from divsym.kernel.context import Context
 from divsym.kernel.derivation import Derivation, Step
-from divsym.kernel.limit_rules import CommutativeLimit as Limit
 from divsym.kernel.limit_rules import (
     evaluate_limits,
     limit_laws,
@@ -30,6 +29,7 @@ from divsym.kernel.limit_rules import (
     u,
 )
 from divsym.kernel.rules import pull_constants, unfold_definitions
+from divsym.symbols.limits import CommutativeLimit as Limit
 from divsym.symbols.notation import T, i, j, n, z
 
 __all__ = ["GAP", "LARGEST", "TIES", "gap", "softmax_high_temperature", "softmax_low_temperature"]

@@ -40,8 +40,9 @@ from sympy import (
 
 from divsym.kernel.context import Context
 from divsym.kernel.index_ranges import integer_limits
-from divsym.kernel.limit_rules import CommutativeLimit, finite_limit
+from divsym.kernel.limit_rules import finite_limit
 from divsym.kernel.rules import Rule
+from divsym.symbols.limits import CommutativeLimit
 
 __all__ = [
     "GRADIENT_RULES",

@@ -6,23 +6,24 @@ quotient, Sum or Piecewise only when the limits it creates exist and are finite 
 :func:`finite_limit`), no denominator's limit is 0, a Sum's number of terms and a Piecewise's
 conditions do not depend on the limit variable. What remains (an expression without Sums) is
 left to SymPy's ``limit`` and kept only when the result is a finite value.
+
+The node every limit is built from, :class:`~divsym.symbols.limits.CommutativeLimit`, is in
+``symbols/`` with the other node classes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from sympy import Add, Basic, Derivative, Expr, Limit, Mul, Piecewise, Pow, Sum, Symbol, limit, oo
-from sympy.printing.latex import LatexPrinter
 
 from divsym.kernel.context import Context
 from divsym.kernel.index_ranges import integer_limits
 from divsym.kernel.rules import Rule
+from divsym.symbols.limits import CommutativeLimit
 
 __all__ = [
     "LIMIT_RULES",
-    "CommutativeLimit",
     "evaluate_limits",
     "finite_limit",
     "limit_laws",
@@ -31,22 +32,6 @@ __all__ = [
     "reciprocal_temperature",
     "u",
 ]
-
-
-class CommutativeLimit(Limit):
-    """``lim_{x → x0} f``, a ``Limit`` that commutes in products when ``f`` does.
-
-    SymPy leaves ``Limit(...).is_commutative`` undecided, so ``Mul`` keeps Limits in the order
-    they were written and ``a·b ≠ b·a``; every limit in divsym is built from this class so
-    that products of limits compare equal whatever their order. It prints as ``Limit``.
-    """
-
-    def _eval_is_commutative(self) -> bool | None:
-        return self.args[0].is_commutative  # type: ignore[no-any-return]
-
-    def _latex(self, printer: LatexPrinter, exp: Any = None) -> str:
-        tex: str = printer._print_Limit(self)
-        return rf"\left({tex}\right)^{{{exp}}}" if exp is not None else tex
 
 
 #: The reciprocal temperature ``u = 1/T``: ``T → ∞`` becomes ``u → 0⁺``.
