@@ -18,6 +18,7 @@ bundle into ``_static/mathjax`` of the built site.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import sys
@@ -56,10 +57,10 @@ exclude_patterns = [
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
 myst_heading_anchors = 3
 
-# MyST-NB: notebooks are committed without outputs; execute them on every build (cached by
-# content in build/, so an unchanged notebook is not run again) and fail on any error.
-nb_execution_mode = "cache"
-nb_execution_cache_path = str(ROOT / "build" / "docs-jupyter-cache")
+# MyST-NB: notebooks are committed without outputs; execute each one whenever Sphinx reads it
+# (a changed notebook, or any notebook after divsym's code changed: _notebooks_follow_divsym)
+# and fail on any error, so the site never shows outputs of older code.
+nb_execution_mode = "force"
 nb_execution_timeout = 300
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
@@ -122,8 +123,33 @@ def _anchors_as_targets(app: Any, docname: str, source: list[str]) -> None:
         source[0] = _HTML_ANCHOR.sub(r"(\1)=", source[0])
 
 
+def _divsym_source_hash() -> str:
+    """A hash of divsym's Python sources, which the notebooks' outputs depend on."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "divsym").rglob("*.py")):
+        digest.update(path.relative_to(ROOT).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _notebooks_follow_divsym(
+    app: Any, env: Any, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Re-read (so re-execute) every notebook when divsym's code changed since the last build.
+
+    Sphinx re-reads a page only when its own source changed; a notebook's outputs also
+    depend on the package it runs.
+    """
+    current = _divsym_source_hash()
+    if getattr(env, "divsym_source_hash", None) == current:
+        return []
+    env.divsym_source_hash = current
+    return sorted(name for name in env.found_docs if name.startswith("notebooks/"))
+
+
 def setup(app: Any) -> dict[str, Any]:
-    """Register the anchor conversion and the MathJax copy step."""
+    """Register the anchor conversion, the notebooks' dependency on divsym, the MathJax copy."""
     app.connect("source-read", _anchors_as_targets)
+    app.connect("env-get-outdated", _notebooks_follow_divsym)
     app.connect("build-finished", _copy_mathjax)
     return {"parallel_read_safe": True}
