@@ -141,7 +141,7 @@ def _load_all_and_kl(teacher: str, student: str, T: float) -> float:
 def test_worker_memory_stays_near_the_chunk_budget_not_the_input(
     cluster: Any, logits: dict[str, Path], tmp_path: Path
 ) -> None:
-    with distributed.Client(cluster) as client:
+    with distributed.Client(cluster, set_as_default=False) as client:
         pids = list(client.run(os.getpid).values())
         input_bytes = sum(path.stat().st_size for path in logits.values())
         assert input_bytes >= 10 * BUDGET

@@ -273,19 +273,18 @@ def _run_local(tasks: Sequence[Any], rows: dict[Any, int], bar: Any, threads: in
 def _run_distributed(
     client: Any, tasks: Sequence[Any], rows: dict[Any, int], bar: Any
 ) -> list[Any]:
-    distributed = _untyped("distributed")
-    as_completed, wait = distributed.as_completed, distributed.wait
-
+    """Run on ``client``'s cluster (never a default client: the caller may have another)."""
+    as_completed = _untyped("distributed").as_completed
     futures = client.compute(list(tasks))
     try:
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):
             future.result()  # raise the first failure now
             bar.update(rows.get(future.key, 0))
         return list(client.gather(futures))
     except BaseException:
+        # Running tasks finish on their workers; a write after the temporary is gone fails
+        # (Target.write never creates it).
         client.cancel(futures)
-        with contextlib.suppress(Exception):
-            wait(futures, timeout=5)
         raise
 
 
