@@ -219,10 +219,11 @@ def kernel_x_minus_log1p(w: NDArray[Any], v: NDArray[Any], u: NDArray[Any]) -> N
     a sum of one sign with no cancellation when ``|a|`` is small: the series (its length from
     the block's largest ``|a|``, see :mod:`divsym.numeric.series`) is used where
     ``|a| < series_threshold(dtype)``, and ``v − w·log(u/w)`` (no ``x``, which overflows when
-    ``w`` is subnormal) elsewhere. Each block takes one of three routes: all series, all
-    direct, or the majority route on every entry plus the other one on the few remaining
-    entries. ``u = 0 < w`` gives ``+inf``. Accurate to a few units in the last place of float64
-    (float32 and float16 inputs: of their own precision, computed in float64).
+    ``w`` is subnormal) elsewhere. Each block takes one of four routes: all series, all
+    direct, the majority route on every entry plus the other one on the few (≤ 10 %)
+    remaining entries, or both everywhere and a pick per entry. ``u = 0 < w`` gives ``+inf``.
+    Accurate to a few units in the last place of float64 (float32 and float16 inputs: of
+    their own precision, computed in float64).
     """
     w_in, v_in, u_in = np.asarray(w), np.asarray(v), np.asarray(u)
     shape = w_in.shape
@@ -261,7 +262,10 @@ def kernel_x_minus_log1p(w: NDArray[Any], v: NDArray[Any], u: NDArray[Any]) -> N
             _direct(w64, v64, u64, out, ratio)
             return out
         coefficients = series_coefficients(threshold, dtype)
-        if size < _SMALL:  # both forms everywhere: fewer calls than picking out the entries
+        minority = min(count, size - count)
+        if size < _SMALL or 10 * minority > size or len(coefficients) <= 2:
+            # Both forms everywhere, then pick: cheaper than gathering the minority's
+            # entries when they are many, the series is short (float32) or the block tiny.
             _direct(w64, v64, u64, out, ratio)
             scaled_x_minus_log1p_series(a, v64, w64, coefficients, ratio, y, h, squared=True)
             np.copyto(out, ratio, where=mask)
