@@ -136,6 +136,21 @@ def test_float32_in_gives_float32_out(tmp_path: Path, capsys: pytest.CaptureFixt
     _same_bits(_read(tmp_path / "h.zarr"), f.entropy(f.softmax(z)))
 
 
+def test_fortran_ordered_and_big_endian_npy_inputs_read_the_same_rows(
+    corpus: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = np.load(corpus["pt"])
+    folder = corpus["t"].parent
+    np.save(folder / "pf.npy", np.asfortranarray(p))
+    np.save(folder / "pb.npy", p.astype(">f8"))
+    for name in ("pf", "pb"):
+        out = folder / f"h-{name}.npy"
+        argv = ("entropy", folder / f"{name}.npy", "--out", out, "--memory-per-chunk", BUDGET)
+        code, _, err = _run(capsys, *argv)
+        assert code == 0, err
+        assert np.array_equal(np.load(out), f.entropy(p)), name
+
+
 def test_summary_is_streamed_statistics_of_the_rows(
     corpus: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:

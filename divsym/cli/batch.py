@@ -1,8 +1,8 @@
 """``divsym batch``: a public function evaluated row by row over a corpus, with Dask.
 
-``divsym batch kl P.npy Q.npy --from-logits --T 4 --out kl.npy --summary`` reads ``.npy``
-(memory-mapped, chunk by chunk) or Zarr inputs in chunks of rows — the class axis (the last) is
-never split — evaluates the public function (:mod:`divsym.numeric.functions`) on each chunk
+``divsym batch kl P.npy Q.npy --from-logits --T 4 --out kl.npy --summary`` reads ``.npy`` or
+Zarr inputs in chunks of rows, never whole — the class axis (the last) is never split —
+evaluates the public function (:mod:`divsym.numeric.functions`) on each chunk
 with ``dask.array.map_blocks``, and writes each chunk's result into its rows of an ``.npy`` or
 Zarr output (per-row values, or for ``softmax``/``log-softmax`` the input's shape).
 ``--from-logits`` applies ``softmax`` at ``--T`` to the inputs inside the same pass, so soft
@@ -272,7 +272,7 @@ def add_batch(commands: Any) -> None:
     parser = commands.add_parser(
         "batch",
         help="evaluate a function row by row over .npy/Zarr inputs with Dask",
-        description="Evaluate FUNCTION row by row over .npy (memory-mapped) or Zarr INPUTs "
+        description="Evaluate FUNCTION row by row over .npy or Zarr INPUTs (read by chunks) "
         "(rows × classes; nll: Q and 1-D integer LABELS) in chunks with Dask, writing an .npy "
         "or Zarr OUTPUT atomically and/or printing a streamed --summary. Functions: " + names,
     )

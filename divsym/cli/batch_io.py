@@ -1,14 +1,17 @@
 """Inputs and outputs of ``divsym batch``: ``.npy`` and Zarr arrays, read and written by rows.
 
-Inputs are opened lazily: an ``.npy`` file is memory-mapped *per chunk read* and unmapped right
-after the chunk's rows are copied out (:class:`NpyRows`), so a worker's resident memory holds
-the chunks it is working on, not the pages of the whole file it has touched; a Zarr array is
-opened per read the same way (:class:`ZarrRows`). Both pickle as a path, so the Dask task that
+Inputs are opened lazily and read chunk by chunk, never whole: the rows of an ``.npy`` file are
+read with positioned reads into a fresh array (a Fortran-ordered file is memory-mapped for the
+read and unmapped right after), so a worker's resident memory holds the chunks it is working
+on, not the pages of the whole file it has touched (:class:`NpyRows`); a Zarr array is opened
+per read the same way (:class:`ZarrRows`). Both pickle as a path, so the Dask task that
 evaluates a chunk reads its rows itself — on a ``dask.distributed`` worker, which must see the
 same file system — and no input block travels between tasks.
 
 Outputs are written atomically (:class:`Target`): into a temporary beside the output, each
-chunk into its own rows, renamed onto the output only when every chunk is written. A failure
+chunk into its own rows (positioned writes into an ``.npy``; an ``msync`` per chunk through a
+mapping cost more than the evaluation), renamed onto the output only when every chunk is
+written. A failure
 or an interruption removes the temporary, so the output either is complete or does not exist;
 an existing output is replaced only when asked (``force``).
 """
@@ -16,6 +19,7 @@ an existing output is replaced only when asked (``force``).
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import secrets
 import shutil
@@ -39,26 +43,62 @@ def _is_zarr(path: Path) -> bool:
     )
 
 
+def _rows(key: Any, rows: int) -> tuple[int, int] | None:
+    """``(start, stop)`` when ``key`` selects whole rows ``start:stop`` (step 1), else None."""
+    if isinstance(key, tuple):
+        if not key or any(k != slice(None) for k in key[1:]):
+            return None
+        key = key[0]
+    if not isinstance(key, slice) or key.step not in (None, 1):
+        return None
+    start, stop, _ = key.indices(rows)
+    return start, max(start, stop)
+
+
+def _read_exactly(fd: int, buffer: memoryview, offset: int) -> None:
+    done = 0
+    while done < len(buffer):
+        count = os.preadv(fd, [buffer[done:]], offset + done)
+        if count == 0:
+            raise EOFError(f"unexpected end of file at byte {offset + done}")
+        done += count
+
+
 @dataclass(frozen=True)
 class NpyRows:
-    """An ``.npy`` file as an array-like that Dask reads by rows (``from_array``).
+    """An ``.npy`` file as an array-like read by rows.
 
-    Each ``[...]`` maps the file, copies the selected entries and unmaps it again; the object
-    itself holds only the path, shape and dtype, so it pickles small.
+    A run of whole rows of a C-ordered file is read with positioned reads into a fresh array
+    (no page of the file stays mapped, no copy through a mapping); any other selection maps
+    the file, copies the entries and unmaps it. The object holds only the path, shape, dtype
+    and the data's offset, so it pickles small.
     """
 
     path: str
     shape: tuple[int, ...]
     dtype: np.dtype[Any]
+    offset: int = 0
+    fortran: bool = False
 
     @property
     def ndim(self) -> int:
         return len(self.shape)
 
     def __getitem__(self, key: Any) -> NDArray[Any]:
+        rows = None if self.fortran or not self.shape else _rows(key, self.shape[0])
+        if rows is not None:
+            start, stop = rows
+            out = np.empty((stop - start, *self.shape[1:]), dtype=self.dtype)
+            row_bytes = self.dtype.itemsize * math.prod(self.shape[1:])
+            fd = os.open(self.path, os.O_RDONLY)
+            try:
+                _read_exactly(fd, out.data.cast("B"), self.offset + start * row_bytes)
+            finally:
+                os.close(fd)
+            return out
         mapped = np.load(self.path, mmap_mode="r", allow_pickle=False)
         try:
-            return np.array(mapped[key])
+            return np.array(mapped[key], order="C")  # a copy in C order, as the pread path
         finally:
             del mapped  # unmap now: touched pages leave this process's resident set
 
@@ -115,8 +155,11 @@ def open_source(text: str) -> Source:
     if not isinstance(mapped, np.ndarray):
         raise InputError(f"input {text!r} is an .npz archive; give one .npy array")
     shape, dtype = tuple(mapped.shape), mapped.dtype
+    offset = int(mapped.offset) if isinstance(mapped, np.memmap) else 0
+    fortran = bool(mapped.flags.f_contiguous and not mapped.flags.c_contiguous)
     del mapped
-    return Source(text, shape, dtype, NpyRows(str(path.resolve()), shape, dtype))
+    reader = NpyRows(str(path.resolve()), shape, dtype, offset, fortran)
+    return Source(text, shape, dtype, reader)
 
 
 def output_kind(path: Path) -> str:
@@ -140,16 +183,20 @@ class Target:
     temporary: str
     shape: tuple[int, ...]
     dtype: np.dtype[Any]
+    offset: int = 0  # of the data in an .npy temporary
 
     def write(self, start: int, block: NDArray[Any]) -> None:
         stop = start + block.shape[0]
-        if self.kind == "npy":
-            mapped = np.load(self.temporary, mmap_mode="r+", allow_pickle=False)
+        if self.kind == "npy":  # positioned writes: no mapping, no msync per chunk
+            data = np.ascontiguousarray(block, dtype=self.dtype).data.cast("B")
+            row_bytes = self.dtype.itemsize * math.prod(self.shape[1:])
+            fd = os.open(self.temporary, os.O_WRONLY)  # no O_CREAT: never recreate it
             try:
-                mapped[start:stop] = block
-                mapped.flush()
+                done = 0
+                while done < len(data):
+                    done += os.pwritev(fd, [data[done:]], self.offset + start * row_bytes + done)
             finally:
-                del mapped
+                os.close(fd)
             return
         import zarr
 
@@ -174,7 +221,9 @@ def create_target(
     kind = output_kind(output)
     if kind == "npy":
         mapped = np.lib.format.open_memmap(temporary, mode="w+", dtype=dtype, shape=shape)
+        offset = int(mapped.offset)
         del mapped
+        return Target(kind, str(temporary), shape, dtype, offset)
     else:
         import zarr
 
@@ -197,8 +246,15 @@ def remove(path: Path) -> None:
 
 
 def commit(target: Target, output: Path, force: bool) -> None:
-    """Rename the finished temporary onto ``output`` (replacing it only with ``force``)."""
+    """Rename the finished temporary onto ``output`` (replacing it only with ``force``); an
+    ``.npy`` is synced to disk first, so a crash cannot leave a renamed file with holes."""
     temporary = Path(target.temporary)
+    if target.kind == "npy":
+        fd = os.open(temporary, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
     if not (output.exists() or output.is_symlink()):
         os.replace(temporary, output)
         return
