@@ -1,14 +1,17 @@
 """The Dask side of ``divsym batch``: what each task computes, the graph, and running it.
 
-One task per chunk of rows evaluates the public function on the chunk (``map_blocks`` over
-the inputs read by rows), writes the result into its rows of the output's temporary and returns
-the chunk's summary :class:`~divsym.cli.batch_summary.Partial` — a few kilobytes, the only
-thing that travels back. The local threaded scheduler runs the graph unless a
+One task per chunk of rows (:func:`process_chunk`, mapped over the chunks with
+``dask.array.map_blocks``) reads the chunk's rows of every input where it runs, evaluates the
+public function on those NumPy blocks (:func:`evaluate_block`), writes the result into its rows
+of the output's temporary and returns the chunk's summary
+:class:`~divsym.cli.batch_summary.Partial` — a few kilobytes, the only thing that travels. (Two
+tasks per chunk, evaluate then write, cost 2x the scheduling; reading in separate tasks moved
+input blocks between workers.) The local threaded scheduler runs the graph unless a
 ``dask.distributed`` client is given. A progress bar (tqdm, on stderr) counts rows; SIGTERM
 becomes :class:`Terminated` so that the temporary is removed as on Ctrl-C.
 
 Dask, distributed and tqdm are imported inside the functions that need them: a worker
-unpickling :func:`evaluate_block` imports only NumPy and divsym's numeric layer.
+unpickling :func:`process_chunk` imports only NumPy and divsym's numeric layer.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ __all__ = [
     "Terminated",
     "evaluate_block",
     "execute",
-    "finish_block",
+    "process_chunk",
     "sigterm_interrupts",
 ]
 
@@ -109,25 +112,48 @@ def evaluate_block(
     return _REDUCTIONS[name](p, rest[0], base=base)
 
 
-def read_and_evaluate(
-    name: str,
-    T: float,
-    base: float | None,
-    from_logits: bool,
-    readers: Sequence[NpyRows | ZarrRows],
-    block_info: Any = None,
-) -> NDArray[Any]:
-    """Read one chunk's rows of every input and evaluate ``name`` on them: one task per chunk,
-    the inputs read where they are used. A bad value's message names the chunk's rows."""
-    start, stop = block_info[None]["array-location"][0]
+@dataclass(frozen=True)
+class ChunkWork:
+    """What every chunk's task does, minus which chunk: small, pickled once per task."""
+
+    function: str
+    T: float
+    base: float | None
+    from_logits: bool
+    readers: tuple[NpyRows | ZarrRows, ...]
+    starts: tuple[int, ...]
+    target: Target | None
+    summarise: bool
+
+
+def read_and_evaluate(work: ChunkWork, start: int, stop: int) -> NDArray[Any]:
+    """Read rows ``start:stop`` of every input and evaluate the function on them. A bad
+    value's message names the rows."""
     blocks = []
-    for reader in readers:
+    for reader in work.readers:
         rows = reader[start:stop]
         blocks.append(rows[:, None] if rows.ndim == 1 else rows)
     try:
-        return evaluate_block(name, T, base, from_logits, *blocks)
+        return evaluate_block(work.function, work.T, work.base, work.from_logits, *blocks)
     except ValueError as error:
         raise ValueError(f"rows {start}..{stop - 1}: {absolute_index(str(error), start)}") from None
+
+
+def process_chunk(work: ChunkWork, stop: int, block_id: Any = None) -> NDArray[np.object_]:
+    """The one task of chunk ``block_id``: read its rows where it runs, evaluate, write them
+    into the target, and return its summary partial (or None) as a one-element object array.
+
+    Nothing but that partial leaves the task, so no block of rows travels between workers.
+    """
+    (index,) = block_id
+    start = work.starts[index]
+    stop = work.starts[index + 1] if index + 1 < len(work.starts) else stop
+    values = read_and_evaluate(work, start, stop)
+    if work.target is not None:
+        work.target.write(start, values)
+    out = np.empty(1, dtype=object)
+    out[0] = partial(values) if work.summarise else None
+    return out
 
 
 _INDEX = re.compile(r"at index \((\d+)")
@@ -140,15 +166,6 @@ def absolute_index(message: str, start: int) -> str:
     'p must be nonnegative, got -0.25 at index (301, 2)'
     """
     return _INDEX.sub(lambda match: f"at index ({int(match.group(1)) + start}", message, count=1)
-
-
-def finish_block(
-    block: NDArray[Any], start: int, target: Target | None, summarise: bool
-) -> Partial | None:
-    """Write one chunk's result into its rows of ``target``; return its summary partial."""
-    if target is not None:
-        target.write(start, block)
-    return partial(block) if summarise else None
 
 
 @dataclass(frozen=True)
@@ -228,28 +245,28 @@ def _cpus() -> int:
 
 
 def _graph(job: Job, target: Target | None) -> tuple[list[Any], dict[Any, int]]:
-    """Two tasks per chunk: read and evaluate (``map_blocks``); then, where that result is,
-    write its rows and reduce it to a partial. Also each final task's key → its rows."""
-    dask, da = _untyped("dask"), _untyped("dask.array")
-    spec = BATCH_FUNCTIONS[job.function]
-    classes = job.sources[0].shape[1]
-    empty = np.empty((0, 0) if spec.elementwise else (0,), dtype=job.dtype)
-    readers = tuple(source.reader for source in job.sources)
-    result = da.map_blocks(
-        functools.partial(
-            read_and_evaluate, job.function, job.T, job.base, job.from_logits, readers
-        ),
-        dtype=job.dtype,
-        chunks=(job.chunks, (classes,)) if spec.elementwise else (job.chunks,),
-        meta=empty,
+    """One task per chunk (:func:`process_chunk`, mapped over the chunks with
+    ``dask.array.map_blocks``), and each task's key → its number of rows."""
+    da = _untyped("dask.array")
+    starts = tuple(int(s) for s in np.concatenate([[0], np.cumsum(job.chunks)[:-1]]))
+    work = ChunkWork(
+        job.function,
+        job.T,
+        job.base,
+        job.from_logits,
+        tuple(source.reader for source in job.sources),
+        starts,
+        target,
+        job.summary,
+    )
+    partials = da.map_blocks(
+        functools.partial(process_chunk, work, sum(job.chunks)),
+        dtype=object,
+        chunks=((1,) * len(job.chunks),),
+        meta=np.empty((0,), dtype=object),
         name=f"divsym-{job.function}-{secrets.token_hex(8)}",  # a fresh graph each run
     )
-    starts = np.concatenate([[0], np.cumsum(job.chunks)[:-1]]).astype(np.int64)
-    finish = dask.delayed(finish_block, pure=True)
-    tasks = [
-        finish(block, int(start), target, job.summary)
-        for block, start in zip(result.to_delayed().ravel(), starts, strict=True)
-    ]
+    tasks = list(partials.to_delayed().ravel())
     return tasks, {task.key: size for task, size in zip(tasks, job.chunks, strict=True)}
 
 
@@ -310,4 +327,4 @@ def execute(job: Job) -> Partial | None:
     finally:
         if temporary is not None:
             remove(temporary)
-    return functools.reduce(merge, partials) if job.summary else None
+    return functools.reduce(merge, [p[0] for p in partials]) if job.summary else None
