@@ -332,3 +332,31 @@ def test_parse_size_units_and_refusals() -> None:
     for text in ("", "MiB", "-1MiB", "1 XB", "1e3", "0"):
         with pytest.raises(argparse.ArgumentTypeError):
             parse_size(text)
+
+
+def test_readme_batch_example_runs_at_a_small_scale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import re
+    import shlex
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Corpus-scale batches", 1)[1].split("\n## ", 1)[0]
+    snippet = re.search(r"```python\n(.*?)```", section, re.S)
+    commands = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert snippet is not None
+    assert commands is not None
+    code = snippet.group(1).replace("500_000", "3_000").replace("50_000", "1_000")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {})  # the README's own code, 3000 rows
+    lines = [line.split("#", 1)[0] for line in commands.group(1).splitlines() if line.strip()]
+    for line in lines:
+        argv = shlex.split(line)
+        assert argv[:2] == ["divsym", "batch"]
+        assert main(argv[1:]) == 0, line
+    out = capsys.readouterr().out
+    assert out.count("summary of ") == 2
+    teacher, student = np.load("teacher.npy"), np.load("student.npy")
+    expected = f.kl_divergence(f.softmax(teacher, T=4), f.softmax(student, T=4))
+    assert np.load("kl.npy").tobytes() == expected.tobytes()
+    assert zarr.open_array("soft.zarr", mode="r").shape == teacher.shape

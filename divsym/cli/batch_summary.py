@@ -207,5 +207,5 @@ def format_summary(name: str, summary: Partial, bins: int = 20, width: int = 40)
         )
         for label, count in zip(labels, counts, strict=True):
             bar = "#" * math.ceil(width * int(count) / peak)
-            lines.append(f"  {label:<{label_width}}  {int(count):>{count_width}}  {bar}")
+            lines.append(f"  {label:<{label_width}}  {int(count):>{count_width}}  {bar}".rstrip())
     return "\n".join(lines)
