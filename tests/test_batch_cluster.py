@@ -203,3 +203,33 @@ def test_an_interrupted_run_leaves_nothing_and_a_rerun_succeeds(
     assert not _temporaries(tmp_path)
     assert main(argv[:-2] if remote else argv) == 0  # the rerun, here on local threads
     assert np.load(out).tobytes() == f.softmax(np.load(logits["t"])).tobytes()
+
+
+def test_a_worker_killed_mid_run_gives_the_full_result_or_nothing(
+    cluster: Any, logits: dict[str, Path], tmp_path: Path
+) -> None:
+    # Last in this file: the killed worker is restarted by its nanny for later users.
+    with distributed.Client(cluster, set_as_default=False) as client:
+        victim = next(iter(client.run(os.getpid).values()))
+    out = tmp_path / "soft.npy"
+    argv = ("softmax", logits["t"], "--out", out, "--memory-per-chunk", "16kB")  # ~2400 chunks
+    outcome: list[int] = []
+    run = threading.Thread(target=lambda: outcome.append(_batch(cluster, *argv)))
+    run.start()
+    deadline = time.monotonic() + 60
+    while not _temporaries(tmp_path) and run.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)
+    assert run.is_alive(), "the run ended before a worker could be killed"
+    os.kill(victim, signal.SIGKILL)
+    run.join(timeout=120)
+    assert not run.is_alive()
+    print(f"\nworker {victim} killed mid-run: exit status {outcome}")
+    expected = f.softmax(np.load(logits["t"])).tobytes()
+    if outcome == [0]:  # distributed reran the lost chunks on the other worker
+        assert np.load(out).tobytes() == expected
+    else:
+        assert not out.exists()
+    assert not _temporaries(tmp_path)
+    assert _batch(cluster, *argv, "--force") == 0  # a rerun succeeds
+    assert np.load(out).tobytes() == expected
