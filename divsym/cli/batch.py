@@ -272,15 +272,22 @@ def add_batch(commands: Any) -> None:
     parser = commands.add_parser(
         "batch",
         help="evaluate a function row by row over .npy/Zarr inputs with Dask",
-        description="Evaluate FUNCTION row by row over .npy or Zarr INPUTs (read by chunks) "
-        "(rows × classes; nll: Q and 1-D integer LABELS) in chunks with Dask, writing an .npy "
-        "or Zarr OUTPUT atomically and/or printing a streamed --summary. Functions: " + names,
+        description="Evaluate FUNCTION row by row over .npy or Zarr INPUTs of shape "
+        "(rows, classes) (nll: Q and 1-D integer LABELS), read in chunks of rows with Dask, "
+        "writing an .npy or Zarr OUTPUT atomically and/or printing a streamed --summary. "
+        "Exit 2 on bad input (nothing written), 130/143 when interrupted.",
     )
-    parser.add_argument("function", choices=list(BATCH_FUNCTIONS), metavar="FUNCTION")
+    parser.add_argument(
+        "function", choices=list(BATCH_FUNCTIONS), metavar="FUNCTION", help=f"one of: {names}"
+    )
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help=".npy file or Zarr array")
-    parser.add_argument("--out", type=Path, help="output .npy or .zarr (written atomically)")
+    parser.add_argument(
+        "--out", type=Path, metavar="OUTPUT", help="output .npy or .zarr (written atomically)"
+    )
     parser.add_argument("--force", action="store_true", help="replace an existing OUTPUT")
-    parser.add_argument("--from-logits", action="store_true", help="inputs are logits")
+    parser.add_argument(
+        "--from-logits", action="store_true", help="P and Q are logits: softmax at --T first"
+    )
     parser.add_argument("--T", type=float, default=1.0, help="temperature > 0 (logits)")
     parser.add_argument("--base", type=float, default=None, help="log base (default e)")
     parser.add_argument("--summary", action="store_true", help="print streamed statistics")
@@ -300,6 +307,11 @@ def add_batch(commands: Any) -> None:
         metavar="SECONDS",
         help=f"give up on the scheduler after this long (default {DEFAULT_CONNECT_TIMEOUT:g})",
     )
-    parser.add_argument("--threads", type=int, help="threads of the local scheduler")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="threads of the local scheduler (default: all cores)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no messages")
     parser.set_defaults(run_batch=run_batch)
