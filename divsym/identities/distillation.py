@@ -474,8 +474,9 @@ def distillation_zero_mean_logits() -> Derivation:
         remarks=(
             "The paper's eq. (4): with zero-mean logits, ∂C/∂z_k ≈ (z_k − v_k)/(N T²) at high"
             " temperature (N = n classes). What is proved here is its exact form as a limit"
-            " for any logits: T² ∂C/∂z_k → ((z_k − z̄) − (v_k − v̄))/n with the means"
-            " z̄ = Σ_j z_j/n and v̄ = Σ_j v_j/n; the last line's (z_k − v_k)/n for zero-mean"
+            " for any logits: T² ∂C/∂z_k → ((z_k − mean(z)) − (v_k − mean(v)))/n with the"
+            " means mean(z) = Σ_j z_j/n and mean(v) = Σ_j v_j/n; the last line's (z_k − v_k)/n"
+            " for zero-mean"
             " logits is the paper's statement, and the reason the soft loss is multiplied by"
             " T². The derivation is ours; the paper's eq. (3), the expansion e^x ≈ 1 + x, is"
             " the limit of line (5).",
