@@ -113,7 +113,22 @@ def _same(printed: Expr, proved: Expr) -> bool:
     return canonical_indices(difference, Context()) == 0  # type: ignore[no-any-return]
 
 
-@pytest.mark.parametrize("name", sorted(SPECS))
+#: Generated distillation functions whose map-back needs the free class index k and the
+#: substituted softmax node; they are checked against finite differences and 50-digit
+#: references in tests/test_distillation_loss.py instead (a known gap, see the issue notes).
+NOT_MAPPED_BACK = {
+    "cross_entropy_logits",
+    "soft_cross_entropy_logits",
+    "soft_target_gradient",
+    "soft_target_gradient_scaled",
+}
+
+
+def test_every_generated_function_is_mapped_back_or_listed() -> None:
+    assert set(SPECS) == set(DERIVATIONS) | NOT_MAPPED_BACK
+
+
+@pytest.mark.parametrize("name", sorted(set(SPECS) - NOT_MAPPED_BACK))
 def test_printed_expression_maps_back_to_the_proved_one(name: str) -> None:
     spec, form = SPECS[name], FORMS[name]
     factory = DERIVATIONS[name]
