@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -69,7 +71,7 @@ def test_a_wrong_smoothing_convention_would_be_caught() -> None:
         ({"reduction": "batchmean"}, "reduction must be one of"),
     ],
 )
-def test_bad_options_are_named(kwargs: dict, message: str) -> None:
+def test_bad_options_are_named(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises((ValueError, TypeError)) as caught:
         cross_entropy_from_logits(Z, Y, **kwargs)
     assert message in str(caught.value)
@@ -79,7 +81,7 @@ def test_bad_options_are_named(kwargs: dict, message: str) -> None:
     ("labels", "message"),
     [([0, 1, 2, 3, 7], "labels must lie in 0..6"), ([0, 1], "labels"), ([0.5] * 5, "integers")],
 )
-def test_bad_labels_are_named(labels: list, message: str) -> None:
+def test_bad_labels_are_named(labels: list[Any], message: str) -> None:
     with pytest.raises(ValueError, match="labels") as caught:
         cross_entropy_from_logits(Z, labels)
     assert message in str(caught.value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -34,7 +36,8 @@ def test_default_is_t_squared_batchmean_kl() -> None:
 
 def test_matches_the_50_digit_reference() -> None:
     # reference: the definitions in mpmath at 50 digits, row by row
-    for options in ({}, {"label": 2, "alpha": 0.3}, {"form": "ce"}):
+    option_sets: tuple[dict[str, Any], ...] = ({}, {"label": 2, "alpha": 0.3}, {"form": "ce"})
+    for options in option_sets:
         labels = {"labels": options["label"]} if "label" in options else {}
         extra = {k: v for k, v in options.items() if k != "label"}
         got = float(distillation_loss(S[0], TT[0], 2.5, **labels, **extra))
@@ -61,7 +64,7 @@ def test_gradient_is_generated_from_the_proved_last_lines() -> None:
         {"reduction": "sum"},
     ],
 )
-def test_gradient_equals_central_differences(options: dict) -> None:
+def test_gradient_equals_central_differences(options: dict[str, Any]) -> None:
     T, h = 2.0, 1e-5
     grad = distillation_loss_grad(S, TT, T, **options)
     numeric = np.zeros_like(S)
@@ -148,7 +151,7 @@ def test_high_temperature_error_shrinks_like_one_over_t() -> None:
         ),
     ],
 )
-def test_bad_input_is_named(call, message: str) -> None:
+def test_bad_input_is_named(call: Any, message: str) -> None:
     with pytest.raises((ValueError, TypeError), match=None) as caught:
         call()
     assert message in str(caught.value)

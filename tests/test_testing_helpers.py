@@ -3,6 +3,8 @@ the case, and accepts SciPy's rel_entr sum only with a tolerance the user states
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -22,7 +24,7 @@ from divsym.testing import assert_matches_reference, check_against_reference
         ("cross_entropy", functions.cross_entropy),
     ],
 )
-def test_divsym_passes_its_own_suite(name: str, function) -> None:
+def test_divsym_passes_its_own_suite(name: str, function: Any) -> None:
     assert_matches_reference(function, name)
 
 
@@ -37,7 +39,7 @@ def test_distillation_loss_within_the_limits_of_probabilities() -> None:
 
 
 def test_rejects_kl_off_by_one_part_in_a_million_and_names_the_case() -> None:
-    def off(p, q):
+    def off(p: Any, q: Any) -> Any:
         return functions.kl_divergence(p, q) * (1 + 1e-6)
 
     with pytest.raises(AssertionError, match=r"does NOT match") as caught:
@@ -50,7 +52,7 @@ def test_rejects_kl_off_by_one_part_in_a_million_and_names_the_case() -> None:
 
 
 def test_rejects_softmax_off_in_one_entry() -> None:
-    def off(z, T):
+    def off(z: Any, T: Any) -> Any:
         out = functions.softmax(z, T).copy()
         out[..., 0] *= 1 + 1e-6
         return out
@@ -61,7 +63,7 @@ def test_rejects_softmax_off_in_one_entry() -> None:
 def test_scipy_rel_entr_needs_a_stated_tolerance() -> None:
     special = pytest.importorskip("scipy.special")
 
-    def scipy_kl(p, q):
+    def scipy_kl(p: Any, q: Any) -> Any:
         return special.rel_entr(p, q).sum(-1)
 
     report = check_against_reference(scipy_kl, "kl_divergence")
@@ -72,7 +74,7 @@ def test_scipy_rel_entr_needs_a_stated_tolerance() -> None:
 
 
 def test_exceptions_and_wrong_sizes_are_failures() -> None:
-    def broken(p, q):
+    def broken(p: Any, q: Any) -> Any:
         raise RuntimeError("boom")
 
     report = check_against_reference(broken, "kl_divergence")
@@ -90,6 +92,6 @@ def test_exceptions_and_wrong_sizes_are_failures() -> None:
         ({"name": "kl_divergence", "ulps": "4"}, TypeError),
     ],
 )
-def test_bad_arguments_are_named(kwargs: dict, error: type) -> None:
+def test_bad_arguments_are_named(kwargs: dict[str, Any], error: type) -> None:
     with pytest.raises(error, match=r"name|rtol|ulps"):
         check_against_reference(functions.kl_divergence, **kwargs)
