@@ -56,7 +56,7 @@ def _wrong() -> divsym.Derivation:
 def test_a_report_shows_each_step_as_math_with_its_reason_and_status(shell: Any) -> None:
     text = _markdown(shell, divsym.verify(_kl_to_uniform()))
     assert r"\begin{aligned}" in text
-    assert r"- H(P) + \log n" in text
+    assert r"\log n - H(P)" in text
     assert "definition of the entropy — *proved (canonical form)*" in text
     assert "**Status: proved for all n.**" in text
     assert "Why not proved" not in text
