@@ -300,3 +300,21 @@ def test_verify_rejects_bad_arguments_naming_them(
 def test_verify_rejects_what_is_not_a_derivation() -> None:
     with pytest.raises(TypeError, match="derivation must be a Derivation, got tuple"):
         verify(_steps())  # type: ignore[arg-type]
+
+
+def test_a_step_the_backstop_cannot_instantiate_fails_with_a_reason() -> None:
+    # SymPy's own diff of the softmax node (not an unevaluated Derivative) reaches the node's
+    # definition with a Dummy for the logits; verify must report the step, not raise.
+    from sympy import KroneckerDelta, diff
+
+    from divsym.symbols.notation import T, k, z
+    from divsym.symbols.softmax import SoftmaxProbability
+
+    start = diff(log(SoftmaxProbability(z, T, k, n)), z[j])
+    wrong = (KroneckerDelta(j, k) - SoftmaxProbability(z, T, j, n)) / T
+    derivation = Derivation(
+        "diff-of-node", "diff", (Step(start, "start"), Step(wrong, "claimed gradient"))
+    )
+    report = verify(derivation, lemmas={})
+    assert report.status is Status.FAILED
+    assert "could not evaluate" in report.steps[0].reason

@@ -332,15 +332,21 @@ def _check_step(
     rng: random.Random,
     budget: float | None,
 ) -> StepReport:
-    backstop = numeric_check(
-        previous,
-        step.expr,
-        step.relation,
-        derivation.context,
-        classes=BACKSTOP_CLASSES,
-        points=BACKSTOP_POINTS,
-        rng=rng,
-    )
+    try:
+        backstop = numeric_check(
+            previous,
+            step.expr,
+            step.relation,
+            derivation.context,
+            classes=BACKSTOP_CLASSES,
+            points=BACKSTOP_POINTS,
+            rng=rng,
+        )
+    except Exception as error:  # a node that cannot be instantiated: the step is not shown
+        reason = (
+            f"the numeric backstop could not evaluate the step: {type(error).__name__}: {error}"
+        )
+        return StepReport(index, Status.FAILED, "numeric backstop raised", reason, reason=reason)
     if not backstop.ok:
         return StepReport(
             index,
