@@ -98,7 +98,7 @@ def test_wrong_step_is_reported_failed(mutation: str) -> None:
         (
             MixtureKL(q, p, q),
             "D_KL(Q || (P + Q)/2)",
-            r"D_{KL}\left(Q \parallel \frac{P+Q}{2}\right)",
+            r"D_{\mathrm{KL}}\left(Q \parallel \frac{P+Q}{2}\right)",
         ),
     ],
 )

@@ -90,7 +90,7 @@ def test_wrong_step_is_reported_failed(mutation: str) -> None:
     [
         (PointCrossEntropy(TARGET, MODEL, class_y, n), r"H(p, p_\theta)"),
         (PointEntropy(TARGET, class_y, n), "H(p)"),
-        (PointKL(TARGET, MODEL, class_y, n), r"D_{KL}(p \parallel p_\theta)"),
+        (PointKL(TARGET, MODEL, class_y, n), r"D_{\mathrm{KL}}(p \parallel p_\theta)"),
         (PointNLL(label, i, theta), r"\mathrm{NLL}"),
         (TARGET, r"p(y \mid x_i)"),
         (OneHotTarget(label, label, i), r"p(y_i \mid x_i)"),
