@@ -56,6 +56,8 @@ exclude_patterns = [
 # MyST: the generated Markdown writes math as $…$ and $$…$$ (GitHub's syntax).
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
 myst_heading_anchors = 3
+# derivations/lecture.md uses GitHub's ```math fences; MyST reads them as the math directive.
+myst_fence_as_directive = ["math"]
 
 # MyST-NB: notebooks are committed without outputs; execute each one whenever Sphinx reads it
 # (a changed notebook, or any notebook after divsym's code changed: _notebooks_follow_divsym)
