@@ -26,21 +26,18 @@ from __future__ import annotations
 from sympy import (
     Add,
     Basic,
-    Derivative,
     Expr,
     Limit,
     Mul,
-    Piecewise,
     Pow,
     S,
     Sum,
     Symbol,
-    limit,
 )
 
 from divsym.kernel.context import Context
 from divsym.kernel.index_ranges import integer_limits
-from divsym.kernel.limit_rules import finite_limit
+from divsym.kernel.limit_rules import finite_limit, leaf_limit
 from divsym.kernel.rules import Rule
 from divsym.symbols.limits import CommutativeLimit
 
@@ -51,19 +48,6 @@ __all__ = [
     "quotients_over_one_sum",
     "termwise_finite_limit",
 ]
-
-
-def _whole_limit(f: Expr, x: Symbol, x0: Expr, direction: str) -> Expr | None:
-    """SymPy's ``limit`` of ``f`` as a whole, when ``f`` has no binders and the value is finite."""
-    if f.has(Sum, Limit, Piecewise, Derivative):
-        return None
-    try:
-        value = limit(f, x, x0, direction)
-    except (NotImplementedError, ValueError, TypeError):
-        return None
-    if value.has(Limit) or value.is_finite is not True:
-        return None
-    return value  # type: ignore[no-any-return]
 
 
 def _finite_bounds(s: Sum, x: Symbol) -> bool:
@@ -105,7 +89,7 @@ def termwise_finite_limit(f: Expr, x: Symbol, x0: Expr, direction: str = "+") ->
         base = termwise_finite_limit(f.base, x, x0, direction)
         if base is not None and (f.exp.is_nonnegative or _nonzero(base)):
             return base**f.exp  # type: ignore[no-any-return]
-    return _whole_limit(f, x, x0, direction)
+    return leaf_limit(f, x, x0, direction)
 
 
 def _through(lim: Limit) -> Expr:

@@ -26,6 +26,7 @@ __all__ = [
     "LIMIT_RULES",
     "evaluate_limits",
     "finite_limit",
+    "leaf_limit",
     "limit_laws",
     "limit_through_piecewise",
     "limit_through_sum",
@@ -47,7 +48,7 @@ def _limit_args(lim: Limit) -> tuple[Expr, Symbol, Expr, str]:
     return function, variable, point, str(direction)
 
 
-def _leaf_limit(f: Expr, x: Symbol, x0: Expr, direction: str) -> Expr | None:
+def leaf_limit(f: Expr, x: Symbol, x0: Expr, direction: str) -> Expr | None:
     """SymPy's ``limit`` of a Sum-free, Limit-free expression, if it is a finite value."""
     if f.has(Sum, Limit, Piecewise, Derivative):
         return None
@@ -94,7 +95,7 @@ def finite_limit(f: Expr, x: Symbol, x0: Expr, direction: str = "+") -> Expr | N
         if any(b is None for b in branches):
             return None
         return Piecewise(*((b, c) for b, (_, c) in zip(branches, f.args, strict=True)))  # type: ignore[no-any-return]
-    return _leaf_limit(f, x, x0, direction)
+    return leaf_limit(f, x, x0, direction)
 
 
 def _nonzero(value: Expr) -> bool | None:
@@ -172,7 +173,7 @@ def _through_piecewise(expr: Expr, context: Context) -> Expr:
 def _evaluate_limits(expr: Expr, context: Context) -> Expr:
     def evaluate(lim: Limit) -> Expr:
         f, x, x0, direction = _limit_args(lim)
-        value = _leaf_limit(f, x, x0, direction)
+        value = leaf_limit(f, x, x0, direction)
         return lim if value is None else value
 
     return _replace(expr, Limit, evaluate)
