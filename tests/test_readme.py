@@ -37,8 +37,13 @@ def test_quick_start_is_two_commands_and_ci_runs_the_test_command() -> None:
         for line in ci.splitlines()
         if line.strip() and not line.lstrip().startswith("#")
     ]
-    # CI runs the README's two commands, in order, as its last steps.
-    assert ci_commands[-2:] == commands
+    # CI runs the README's two commands in order, the test command last; in between it may only
+    # install optional extras (the torch extra, so that the torch tests run in CI).
+    setup, test = commands
+    assert ci_commands[-1] == test
+    between = ci_commands[ci_commands.index(setup) + 1 : -1]
+    extras = re.compile(r"\.venv/bin/python -m pip install .*")
+    assert all(extras.fullmatch(line) for line in between), between
 
 
 def test_readme_calculator_lines_print_what_their_comments_say(
