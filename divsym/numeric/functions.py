@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from divsym.numeric import _generated
+from divsym.numeric import _generated, torch_route
 from divsym.numeric.blocks import from_rows, run_rows, to_rows
 from divsym.numeric.validation import (
     accumulator,
@@ -103,6 +103,9 @@ def _finish(
 def _logits(name: str, z: ArrayLike, T: float, axis: int) -> NDArray[np.floating[Any]]:
     xp = _foreign(z)
     if xp is not None:
+        views = torch_route.numpy_views((z,))
+        if views is not None:
+            return torch_route.to_torch(_logits(name, views[0], T, axis))  # type: ignore[no-any-return]
         from divsym.numeric import xp_path
 
         return xp_path.logits(name, xp, z, T, axis)  # type: ignore[no-any-return]
@@ -177,6 +180,10 @@ def _reduce(
 ) -> NDArray[np.floating[Any]]:
     xp = _foreign(*values)
     if xp is not None:
+        views = torch_route.numpy_views(values)
+        if views is not None:
+            out = _reduce(name, names, views, base, axis, additive=additive, clip=clip)
+            return torch_route.to_torch(out)  # type: ignore[no-any-return]
         from divsym.numeric import xp_path
 
         return xp_path.reduce(name, xp, names, values, base, axis, clip)  # type: ignore[no-any-return]
@@ -341,6 +348,9 @@ def nll(
     """
     xp = _foreign(q, labels)
     if xp is not None:
+        views = torch_route.numpy_views((q, labels))
+        if views is not None:
+            return torch_route.to_torch(nll(views[0], views[1], base, axis))  # type: ignore[no-any-return]
         from divsym.numeric import xp_path
 
         return xp_path.nll(xp, q, labels, base, axis)  # type: ignore[no-any-return]
