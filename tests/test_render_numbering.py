@@ -156,27 +156,10 @@ def test_bare_math_is_found(plain: str, found: list[str]) -> None:
     assert bare_math(plain) == found
 
 
-#: Sections whose justifications are still plain text (to be rewritten with $…$ spans); strict,
-#: so that a converted section must leave this list.
-NOT_YET_MARKED_UP = {
-    "data",
-    "mle",
-    "information",
-    "summary",
-    "kl-ce",
-    "ce-nll",
-    "inequalities",
-    "stable-forms",
-}
-_SOFTMAX_LIMITS = {"softmax-high-temperature", "softmax-low-temperature"}
-
-
 def _pending(derivation_id: str, section: str) -> pytest.MarkDecorator | tuple[()]:
     if section == "distillation":
         reason = "distillation.py's text is being rewritten by another helper"
         return pytest.mark.xfail(reason=reason, strict=False)
-    if section in NOT_YET_MARKED_UP or derivation_id in _SOFTMAX_LIMITS:
-        return pytest.mark.xfail(reason="justifications not yet marked up", strict=True)
     return ()
 
 

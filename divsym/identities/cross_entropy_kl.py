@@ -23,23 +23,26 @@ def cross_entropy_decomposition() -> Derivation:
         context=Context(distributions=(p, q)),
         section="kl-ce",
         steps=(
-            Step(CrossEntropy(p, q), "the cross-entropy of Q relative to P"),
+            Step(CrossEntropy(p, q), "the cross-entropy of $Q$ relative to $P$"),
             Step(
                 cross,
-                "definition: H(P, Q) = -Σ p(x) log q(x)",
+                "the definition, $H(P, Q) = -\\sum_i p_i \\log q_i$",
                 rules=(unfold_definitions,),
             ),
             Step(
                 Add(cross, sum_p_log_p, -sum_p_log_p, evaluate=False),
-                "add and subtract Σ p(x) log p(x), the term the lecture cancels",
+                "add and subtract $\\sum_i p_i \\log p_i$, the term the lecture strikes out in"
+                " eq. {eq:kl-ce}",
             ),
             Step(
                 Add(-sum_p_log_p, -Sum(p[i] * log(q[i] / p[i]), (i, 1, n)), evaluate=False),
-                "group: -Σ p log q + Σ p log p = -Σ p log(q/p) (log of a quotient, one Sum)",
+                "group the terms: $-\\sum_i p_i \\log q_i + \\sum_i p_i \\log p_i"
+                " = -\\sum_i p_i \\log(q_i / p_i)$, one sum of the log of a quotient",
             ),
             Step(
                 Add(Entropy(p), KLDivergence(p, q), evaluate=False),
-                "definitions: H(P) = -Σ p log p and D_KL(P ‖ Q) = -Σ p log(q/p)",
+                "the definitions $H(P) = -\\sum_i p_i \\log p_i$ and, eq. {eq:kl},"
+                " $D_{\\mathrm{KL}}(P \\parallel Q) = -\\sum_i p_i \\log(q_i / p_i)$",
             ),
         ),
     )

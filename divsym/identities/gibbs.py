@@ -28,23 +28,24 @@ def gibbs_lemma() -> Derivation:
     """``0 ≤ ∫_0^1 s (x−1)² / (1 + s(x−1)) ds = x − 1 − log x = G(x)`` for ``x > 0``."""
     return Derivation(
         id="gibbs-lemma",
-        title="Lemma: x - 1 - log x >= 0 for x > 0",
+        title="Lemma: x − 1 − log x ≥ 0 for x > 0",
         context=Context(),
         section="inequalities",
         steps=(
-            Step(S.Zero, "the lemma behind Gibbs' inequality, for any x > 0"),
+            Step(S.Zero, "the lemma behind Gibbs' inequality, for any $x > 0$"),
             Step(
                 UnitIntegral(_s * _x_minus_1**2 / (1 + _s * _x_minus_1), _s),
-                "the integrand is nonnegative for 0 < s < 1: s ≥ 0, (x − 1)² ≥ 0 and the "
-                "denominator 1 + s(x − 1) = (1 − s) + s x is positive",
+                "the integrand is nonnegative for $0 < s < 1$: $s \\geq 0$, $(x - 1)^2 \\geq 0$"
+                " and the denominator $1 + s(x - 1) = (1 - s) + s x$ is positive",
                 relation=Relation.LE,
             ),
             Step(
                 Add(x, -1, -log(x), evaluate=False),
-                "evaluate the integral: it is x − 1 − log x (SymPy's antiderivative, cancelled; "
-                "the substitution t = 1 + s(x − 1) turns it into ∫_1^x (1 − 1/t) dt)",
+                "evaluate the integral: the substitution $t = 1 + s(x - 1)$ turns it into"
+                " $\\int_1^x (1 - 1/t) \\, dt = x - 1 - \\log x$ (checked against SymPy's"
+                " antiderivative)",
             ),
-            Step(GibbsTerm(x), "the Gibbs term G(x) = x − 1 − log x"),
+            Step(GibbsTerm(x), "the Gibbs term $G(x) = x - 1 - \\log x$"),
         ),
     )
 
@@ -57,27 +58,31 @@ def gibbs_inequality() -> Derivation:
         context=Context(distributions=(p, q)),
         section="inequalities",
         steps=(
-            Step(KLDivergence(p, q), "the KL divergence of normalised distributions P and Q"),
+            Step(KLDivergence(p, q), "the KL divergence of normalised distributions $P$ and $Q$"),
             Step(
                 Sum(p[i] * log(p[i] / q[i]), (i, 1, n)),
-                "definition",
+                "eq. {eq:kl}",
                 rules=(unfold_definitions,),
             ),
-            Step(-Sum(p[i] * log(q[i] / p[i]), (i, 1, n)), "log(p/q) = -log(q/p)"),
+            Step(
+                -Sum(p[i] * log(q[i] / p[i]), (i, 1, n)),
+                "$\\log(p_i / q_i) = -\\log(q_i / p_i)$",
+            ),
             Step(
                 Sum(
                     Mul(p[i], Add(q[i] / p[i], -1, -log(q[i] / p[i]), evaluate=False)),
                     (i, 1, n),
                 ),
-                "add Σ q_i − Σ p_i = 1 − 1 = 0 (both distributions are normalised)",
+                "add $\\sum_i q_i - \\sum_i p_i = 1 - 1 = 0$ (both distributions are normalised)",
             ),
             Step(
                 Sum(Mul(p[i], GibbsTerm(q[i] / p[i]), evaluate=False), (i, 1, n)),
-                "each summand is p_i G(q_i/p_i) with G(x) = x − 1 − log x",
+                "each summand is $p_i \\, G(q_i / p_i)$ with $G(x) = x - 1 - \\log x$",
             ),
             Step(
                 S.Zero,
-                "p_i > 0 and G(q_i/p_i) ≥ 0 by the lemma (gibbs-lemma): a sum of nonnegative terms",
+                "$p_i > 0$ and $G(q_i / p_i) \\geq 0$ by the lemma above: a sum of nonnegative"
+                " terms",
                 relation=Relation.GE,
             ),
         ),

@@ -19,12 +19,15 @@ from divsym.symbols.quantities import CrossEntropy, Entropy, KLDivergence
 
 __all__ = ["cross_entropy_expectation", "entropy_expected_information", "kl_forms"]
 
-_BASE_REMARK = (
-    "The lecture defines information in bits, I(E) = -log_2 p(E), but writes {what} with the "
-    "natural log; read literally, its first equality is off by the factor log 2 (nats per "
-    "bit). Proved here: {corrected}, i.e. the lecture's equality holds when both sides use "
-    "the same base."
-)
+
+def _base_remark(what: str, corrected: str) -> str:
+    """The remark on the lecture's bits-versus-nats mismatch in ``what`` (a reference)."""
+    return (
+        "The lecture defines information in bits, eq. {eq:information},"
+        f" $I(E) = -\\log_2 p(E)$, but writes {what} with the natural log; read literally,"
+        " its first equality is off by the factor $\\log 2$ (nats per bit). Proved here:"
+        f" {corrected}, that is, the lecture's equality holds when both sides use the same base."
+    )
 
 
 def entropy_expected_information() -> Derivation:
@@ -35,26 +38,27 @@ def entropy_expected_information() -> Derivation:
         context=Context(distributions=(p,)),
         section="information",
         remarks=(
-            _BASE_REMARK.format(
-                what="H(X) = -Σ p(x_i) log p(x_i)",
-                corrected="H(X) = log 2 · E[I(X)] in nats",
+            _base_remark(
+                what="eq. {eq:entropy}",
+                corrected="$H(X) = \\log 2 \\cdot E[I(X)]$ in nats",
             ),
         ),
         steps=(
-            Step(Entropy(p), "the entropy of the random variable X with distribution P"),
+            Step(Entropy(p), "the entropy of the random variable $X$ with distribution $P$"),
             Step(
                 Mul(Expectation(p, Information(p, i)), log(2), evaluate=False),
-                "the lecture's H(X) = E(I(X)), with the information I in bits and H in nats: "
-                "one bit is log 2 nats",
+                "eq. {eq:entropy}, $H(X) = E(I(X))$, with the information $I$ in bits and $H$"
+                " in nats: one bit is $\\log 2$ nats",
             ),
             Step(
                 Mul(log(2), -Sum(p[i] * Log2(p[i]), (i, 1, n)), evaluate=False),
-                "information of an event, I(E) = -log_2 p(E), averaged with the weights p(x_i)",
+                "the information of an event, $I(E) = -\\log_2 p(E)$ (eq. {eq:information}),"
+                " averaged with the weights $p(x_i)$",
                 rules=(unfold_definitions,),
             ),
             Step(
                 -Sum(p[i] * log(p[i]), (i, 1, n)),
-                "change of base, log_2 x = log x / log 2: the factor log 2 cancels",
+                "change of base, $\\log_2 x = \\log x / \\log 2$: the factor $\\log 2$ cancels",
             ),
         ),
     )
@@ -68,24 +72,26 @@ def cross_entropy_expectation() -> Derivation:
         context=Context(distributions=(p, q)),
         section="information",
         remarks=(
-            _BASE_REMARK.format(
-                what="H(P, Q) = E_P(-log q(x)) = -Σ p(x) log q(x)",
-                corrected="H(P, Q) = log 2 · E_P[I(Q)] in nats",
+            _base_remark(
+                what="eq. {eq:cross-entropy}",
+                corrected="$H(P, Q) = \\log 2 \\cdot E_P[I(Q)]$ in nats",
             ),
         ),
         steps=(
-            Step(CrossEntropy(p, q), "the cross-entropy of Q relative to P"),
+            Step(CrossEntropy(p, q), "the cross-entropy of $Q$ relative to $P$"),
             Step(
                 Mul(Expectation(p, Information(q, i)), log(2), evaluate=False),
-                "the lecture's H(P, Q) = E_P(I(Q)), with I in bits and H in nats (factor log 2)",
+                "eq. {eq:cross-entropy}, $H(P, Q) = E_P(I(Q))$, with $I$ in bits and $H$ in"
+                " nats (the factor $\\log 2$)",
             ),
             Step(
                 Expectation(p, -log(q[i])),
-                "I_Q(x_i) = -log_2 q(x_i) = -log q(x_i) / log 2: the lecture's E_P(-log q(x))",
+                "$I_Q(x_i) = -\\log_2 q(x_i) = -\\log q(x_i) / \\log 2$: the lecture's"
+                " $E_P(-\\log q(x))$",
             ),
             Step(
                 -Sum(p[i] * log(q[i]), (i, 1, n)),
-                "the expectation under P is the sum weighted by p(x)",
+                "the expectation under $P$ is the sum weighted by $p(x)$",
                 rules=(unfold_definitions,),
             ),
         ),
@@ -100,29 +106,32 @@ def kl_forms() -> Derivation:
         context=Context(distributions=(p, q)),
         section="information",
         remarks=(
-            _BASE_REMARK.format(
-                what="D_KL(P ‖ Q) = Σ p(x) log(p(x)/q(x))",
-                corrected="D_KL(P ‖ Q) = log 2 · E_P[I(Q) - I(P)] in nats",
+            _base_remark(
+                what="eq. {eq:kl}",
+                corrected="$D_{\\mathrm{KL}}(P \\parallel Q) = \\log 2 \\cdot E_P[I(Q) - I(P)]$"
+                " in nats",
             ),
         ),
         steps=(
-            Step(KLDivergence(p, q), "the KL divergence of the model Q from the data P"),
+            Step(KLDivergence(p, q), "the KL divergence of the model $Q$ from the data $P$"),
             Step(
                 Mul(
                     Expectation(p, Add(Information(q, i), -Information(p, i), evaluate=False)),
                     log(2),
                     evaluate=False,
                 ),
-                "the lecture's E_P(I(Q) - I(P)): the information Q assigns, less that P "
-                "assigns, averaged under P (I in bits, D_KL in nats: factor log 2)",
+                "eq. {eq:kl}, $E_P(I(Q) - I(P))$: the information $Q$ assigns, less the"
+                " information $P$ assigns, averaged under $P$ ($I$ in bits,"
+                " $D_{\\mathrm{KL}}$ in nats: the factor $\\log 2$)",
             ),
             Step(
                 Sum(p[i] * log(p[i] / q[i]), (i, 1, n)),
-                "I_Q - I_P = (log p - log q)/log 2 = log(p/q)/log 2; the factor log 2 cancels",
+                "$I_Q - I_P = (\\log p - \\log q) / \\log 2 = \\log(p/q) / \\log 2$;"
+                " the factor $\\log 2$ cancels",
             ),
             Step(
                 -Sum(p[i] * log(q[i] / p[i]), (i, 1, n)),
-                "log(p/q) = -log(q/p)",
+                "$\\log(p/q) = -\\log(q/p)$",
             ),
         ),
     )

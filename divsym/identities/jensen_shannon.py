@@ -27,20 +27,21 @@ def jsd_symmetry() -> Derivation:
     """``JSD(P‖Q) = ½ D_KL(P‖M) + ½ D_KL(Q‖M) = ½ D_KL(Q‖M) + ½ D_KL(P‖M) = JSD(Q‖P)``."""
     return Derivation(
         id="jsd-symmetry",
-        title="The Jensen-Shannon divergence is symmetric",
+        title="The Jensen–Shannon divergence is symmetric",
         context=Context(distributions=(p, q)),
         section="information",
         steps=(
-            Step(JSDivergence(p, q), "the Jensen–Shannon divergence of P and Q"),
+            Step(JSDivergence(p, q), "the Jensen–Shannon divergence of $P$ and $Q$"),
             Step(
                 Add(_HALF * MixtureKL(p, p, q), _HALF * MixtureKL(q, p, q), evaluate=False),
-                "definition: the mean KL divergence of P and of Q from the mixture M = (P+Q)/2",
+                "eq. {eq:jsd}: the mean KL divergence of $P$ and of $Q$ from the mixture"
+                " $M = (P + Q)/2$",
             ),
             Step(
                 Add(_HALF * MixtureKL(q, q, p), _HALF * MixtureKL(p, q, p), evaluate=False),
-                "swap the two terms; the mixture is symmetric, (P+Q)/2 = (Q+P)/2",
+                "swap the two terms; the mixture is symmetric, $(P + Q)/2 = (Q + P)/2$",
             ),
-            Step(JSDivergence(q, p), "definition, with the roles of P and Q exchanged"),
+            Step(JSDivergence(q, p), "eq. {eq:jsd} with the roles of $P$ and $Q$ exchanged"),
         ),
     )
 
@@ -51,25 +52,29 @@ def jsd_bounds() -> Derivation:
     m_over_q = (p[i] + q[i]) / (2 * q[i])
     return Derivation(
         id="jsd-bounds",
-        title="0 <= JSD(P || Q) <= log 2",
+        title="0 ≤ JSD(P ‖ Q) ≤ log 2",
         context=Context(distributions=(p, q)),
         section="inequalities",
         steps=(
-            Step(S.Zero, "for normalised distributions P and Q with mixture M = (P + Q)/2"),
+            Step(
+                S.Zero, "for normalised distributions $P$ and $Q$ with the mixture $M = (P + Q)/2$"
+            ),
             Step(
                 Add(
                     _HALF * Sum(Mul(p[i], GibbsTerm(m_over_p), evaluate=False), (i, 1, n)),
                     _HALF * Sum(Mul(q[i], GibbsTerm(m_over_q), evaluate=False), (i, 1, n)),
                     evaluate=False,
                 ),
-                "every summand is a positive weight times a Gibbs term G(x) = x − 1 − log x ≥ 0 "
-                "(lemma gibbs-lemma)",
+                "every summand is a positive weight times a Gibbs term"
+                " $G(x) = x - 1 - \\log x \\geq 0$ (the lemma above)",
                 relation=Relation.LE,
             ),
             Step(
                 JSDivergence(p, q),
-                "Σ p (m/p − 1) = Σ m − Σ p = 0 and Σ q (m/q − 1) = 0 (M is normalised too), and "
-                "−p log(m/p) = p log(p/m): the two Gibbs sums are D_KL(P ‖ M) and D_KL(Q ‖ M)",
+                "$\\sum_i p_i (m_i / p_i - 1) = \\sum_i m_i - \\sum_i p_i = 0$ and likewise for"
+                " $Q$ ($M$ is normalised too), and $-p_i \\log(m_i / p_i) = p_i \\log(p_i / m_i)$:"
+                " the two Gibbs sums are $D_{\\mathrm{KL}}(P \\parallel M)$ and"
+                " $D_{\\mathrm{KL}}(Q \\parallel M)$, eq. {eq:jsd}",
             ),
             Step(
                 Add(
@@ -78,7 +83,8 @@ def jsd_bounds() -> Derivation:
                     -_HALF * Sum(q[i] * log((p[i] + q[i]) / q[i]), (i, 1, n)),
                     evaluate=False,
                 ),
-                "log(p/m) = log 2 − log((p + q)/p), and ½ Σ p log 2 + ½ Σ q log 2 = log 2",
+                "$\\log(p_i / m_i) = \\log 2 - \\log((p_i + q_i) / p_i)$, and"
+                " $\\frac{1}{2} \\sum_i p_i \\log 2 + \\frac{1}{2} \\sum_i q_i \\log 2 = \\log 2$",
             ),
             Step(
                 Add(
@@ -87,12 +93,13 @@ def jsd_bounds() -> Derivation:
                     -_HALF * Sum(q[i] * log(1 + p[i] / q[i]), (i, 1, n)),
                     evaluate=False,
                 ),
-                "(p + q)/p = 1 + q/p",
+                "$(p_i + q_i) / p_i = 1 + q_i / p_i$",
                 rules=(expand_log_arguments,),
             ),
             Step(
                 log(2),
-                "1 + q/p ≥ 1, so every log(1 + q/p) ≥ 0: the subtracted sums are nonnegative",
+                "$1 + q_i / p_i \\geq 1$, so every $\\log(1 + q_i / p_i) \\geq 0$: the subtracted"
+                " sums are nonnegative",
                 relation=Relation.LE,
             ),
         ),

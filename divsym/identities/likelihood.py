@@ -32,8 +32,8 @@ y = labels_base()
 
 _DATA = Context(classes=N, ranges={p_x: (0.01, 1.0), p_xy: (0.01, 1.0)})
 _N_REMARK = (
-    "The lecture indexes the data set by n, the number of classes elsewhere; here the data "
-    "set has size N, symbolic, and i = 1..N runs over the data points."
+    "The lecture indexes the data set by $n$, the number of classes elsewhere; here the data "
+    "set has a symbolic size $N$, and $i = 1, \\dots, N$ runs over the data points."
 )
 
 
@@ -46,20 +46,23 @@ def likelihood_factorisation() -> Derivation:
         section="data",
         remarks=(
             _N_REMARK,
-            "The lecture's next line, p(D) = Π p(x_i) p_θ(y_i|x_i), is not an equality but the "
-            "model: the true p(y_i|x_i) is replaced by the model p_θ(y_i|x_i). divsym writes "
-            "that model likelihood p_θ(D) and uses it in log-likelihood and mle-to-nll.",
+            "The lecture's next line, eq. {eq:model-likelihood}, is not an equality but the "
+            "model: the true $p(y_i \\mid x_i)$ is replaced by the model"
+            " $p_\\theta(y_i \\mid x_i)$. divsym calls that model likelihood $p_\\theta(D)$ and"
+            " uses it for the log-likelihood and for maximum likelihood in the next section.",
         ),
         steps=(
             Step(DataProbability(p_xy, i, N), "the probability of the training set D"),
             Step(
                 Product(p_xy[i], (i, 1, N)),
-                "i.i.d.: the pairs (x_i, y_i) are independent, each drawn from p(x, y)",
+                "eq. {eq:iid-factorisation}: the pairs $(x_i, y_i)$ are i.i.d., independent"
+                " and each drawn from $p(x, y)$",
                 rules=(unfold_definitions,),
             ),
             Step(
                 Product(p_x[i] * TrueConditional(p_xy, p_x, i), (i, 1, N)),
-                "product rule p(x, y) = p(x) p(y|x), i.e. the definition p(y|x) = p(x, y)/p(x)",
+                "the product rule $p(x, y) = p(x) \\, p(y \\mid x)$, which is the definition"
+                " $p(y \\mid x) = p(x, y) / p(x)$",
             ),
         ),
     )
@@ -85,7 +88,8 @@ def log_likelihood() -> Derivation:
             ),
             Step(
                 log(Product(p_x[i] * ModelConditional(y[i], i, theta), (i, 1, N))),
-                "model of the true p(y_i|x_i): p_θ(D) = Π p(x_i) p_θ(y_i|x_i)",
+                "eq. {eq:model-likelihood}: the model $p_\\theta(y_i \\mid x_i)$ in place of the"
+                " true $p(y_i \\mid x_i)$",
                 rules=(unfold_definitions,),
             ),
             Step(
@@ -95,7 +99,9 @@ def log_likelihood() -> Derivation:
             ),
             Step(
                 Add(data_term, model_term, evaluate=False),
-                "log(p(x_i) p_θ(y_i|x_i)) = log p(x_i) + log p_θ(y_i|x_i), and split the sum",
+                "$\\log (p(x_i) \\, p_\\theta(y_i \\mid x_i)) = \\log p(x_i)"
+                " + \\log p_\\theta(y_i \\mid x_i)$; split the sum in two, as in"
+                " eq. {eq:log-likelihood}",
             ),
         ),
     )
@@ -112,31 +118,36 @@ def mle_to_nll() -> Derivation:
         section="mle",
         remarks=(
             _N_REMARK,
-            "An argmax or argmin here is the set of optimisers over θ; each step shows that "
-            "the two objectives differ by a strictly increasing map (log), a term with zero "
-            "θ-derivative, or a sign that swaps max and min. Whether an optimiser exists or "
-            "is unique is not claimed.",
+            "An argmax or argmin here is the set of optimisers over $\\theta$; each step shows"
+            " that the two objectives differ by a strictly increasing map (the logarithm), by a"
+            " term that does not depend on $\\theta$, or by a sign that swaps max and min."
+            " Whether an optimiser exists or is unique is not claimed.",
         ),
         steps=(
-            Step(ArgMax(likelihood, theta), "choose θ such that p(D) is maximised"),
+            Step(
+                ArgMax(likelihood, theta),
+                "choose $\\theta$ so that $p_\\theta(D)$ is as large as possible",
+            ),
             Step(
                 ArgMax(log(likelihood), theta),
-                "p_θ(D) > 0 and log is strictly increasing: the same maximisers",
+                "$p_\\theta(D) > 0$ and $\\log$ is strictly increasing, so the maximisers are"
+                " the same",
                 rules=(argopt_log,),
             ),
             Step(
                 ArgMax(Add(data_term, model_term, evaluate=False), theta),
-                "the log-likelihood (derivation log-likelihood)",
+                "the log-likelihood as a sum over the data points, derived above",
             ),
             Step(
                 ArgMax(model_term, theta),
-                "Σ log p(x_i) does not depend on θ (its θ-derivative is 0): dropping it keeps "
-                "the maximisers — maximum likelihood estimation (MLE)",
+                "$\\sum_i \\log p(x_i)$ does not depend on $\\theta$: dropping it keeps the"
+                " maximisers. This is maximum likelihood estimation (MLE), eq. {eq:mle}",
                 rules=(argopt_drop_constant,),
             ),
             Step(
                 ArgMin(-model_term, theta),
-                "maximising f is minimising −f: the negative log-likelihood (NLL), our loss",
+                "maximising $f$ is minimising $-f$: the negative log-likelihood (NLL),"
+                " eq. {eq:nll}, our loss",
                 rules=(argopt_negate,),
             ),
         ),

@@ -37,23 +37,25 @@ def kl_cross_entropy_objective() -> Derivation:
         context=Context(distributions=(p_cond,)),
         section="kl-ce",
         remarks=(
-            "The lecture strikes out Σ p(y|x_i) log p(y|x_i) in both lines; the term is not "
-            "zero, it only does not depend on θ. So D_KL and the cross-entropy are different "
-            "numbers with the same minimisers over θ, which is what is shown here.",
+            "The lecture strikes out $\\sum_y p(y \\mid x_i) \\log p(y \\mid x_i)$ in both lines"
+            " of eq. {eq:kl-ce-conditional}; the term is not zero, it only does not depend on"
+            " $\\theta$. So $D_{\\mathrm{KL}}$ and the cross-entropy are different numbers with"
+            " the same minimisers over $\\theta$, which is what is shown here.",
         ),
         steps=(
             Step(
                 ArgMin(PointKL(target, model, y, n), theta),
-                "fit the model p_θ(y|x_i) to the data distribution p(y|x_i) by minimising "
-                "the KL divergence",
+                "fit the model $p_\\theta(y \\mid x_i)$ to the data distribution"
+                " $p(y \\mid x_i)$ by minimising the KL divergence",
             ),
             Step(
                 ArgMin(-Sum(target * log(model / target), (y, 1, n)), theta),
-                "the lecture's summary form of the KL divergence, -Σ p log(p_θ/p)",
+                "the lecture's summary form of the KL divergence, eq. {eq:summary-kl}",
             ),
             Step(
                 ArgMin(Add(cross, entropy_term, evaluate=False), theta),
-                "log(p_θ/p) = log p_θ − log p: cross-entropy plus Σ p log p",
+                "$\\log(p_\\theta / p) = \\log p_\\theta - \\log p$: the cross-entropy plus"
+                " $\\sum_y p \\log p$",
             ),
             Step(
                 ArgMin(
@@ -64,11 +66,13 @@ def kl_cross_entropy_objective() -> Derivation:
                     ),
                     theta,
                 ),
-                "definitions: H(p, p_θ) = -Σ p log p_θ and H(p) = -Σ p log p",
+                "the definitions $H(p, p_\\theta) = -\\sum_y p \\log p_\\theta$ and"
+                " $H(p) = -\\sum_y p \\log p$",
             ),
             Step(
                 ArgMin(PointCrossEntropy(target, model, y, n), theta),
-                "with p(y|x_i) fixed (the data), H(p) does not depend on θ (θ-derivative 0)",
+                "with $p(y \\mid x_i)$ fixed by the data, $H(p)$ does not depend on $\\theta$:"
+                " eq. {eq:kl-ce-conditional} without its struck-out term",
                 rules=(argopt_drop_constant,),
             ),
         ),

@@ -34,40 +34,42 @@ def one_hot_cross_entropy_nll() -> Derivation:
         context=Context(labels=(label,)),
         section="ce-nll",
         remarks=(
-            "The lecture first writes H(p, p_θ) = -Σ_y p(y|x_i) log p_θ(y|x_i) - log p_θ(y_i|x_i), "
-            "the cross-entropy and the NLL side by side as one expression. Read as an "
-            "equation it would count the NLL twice; what holds, and is proved here, is "
-            "H(p, p_θ) = -log p_θ(y_i|x_i) when p(y|x_i) is one-hot at y_i.",
-            "The lecture's written-out sum -p(y_1|x_i) log p_θ(y_1|x_i) - … - "
-            "p(y_n|x_i) log p_θ(y_n|x_i) runs over the classes 1..n (there y_1, …, y_n name "
-            "the classes, not the labels of data points); it is the sum of step 1.",
+            "The lecture first writes eq. {eq:ce-nll-juxtaposed}, the cross-entropy and the NLL"
+            " side by side as one expression. Read as an equation it would count the NLL twice;"
+            " what holds, and is proved here, is"
+            " $H(p, p_\\theta) = -\\log p_\\theta(y_i \\mid x_i)$"
+            " when $p(y \\mid x_i)$ is one-hot at $y_i$.",
+            "The lecture's written-out sum, eq. {eq:ce-nll-expanded}, runs over the classes"
+            " $1, \\dots, n$ (there $y_1, \\dots, y_n$ name the classes, not the labels of data"
+            " points); it is the sum in the second line.",
         ),
         steps=(
             Step(
                 PointCrossEntropy(target, ModelConditional(y, i, theta), y, n),
-                "consider only (x_i, y_i): the model output p_θ(·|x_i) is a probability "
-                "distribution over the n classes",
+                "one data point $(x_i, y_i)$: the model output $p_\\theta(\\cdot \\mid x_i)$ is a"
+                " probability distribution over the $n$ classes",
             ),
             Step(
                 -Sum(target * log(ModelConditional(y, i, theta)), (y, 1, n)),
-                "definition of the cross-entropy, one term per class y = 1..n",
+                "the definition of the cross-entropy, one term per class $y = 1, \\dots, n$",
                 rules=(unfold_definitions,),
             ),
             Step(
                 -OneHotTarget(label, label, i) * log(ModelConditional(label, i, theta)),
-                "p(y|x_i) is one-hot: 1 for the single class y_i, 0 for all the others, so only "
-                "the term y = y_i is left (y_i is an integer in 1..n). The lecture's margin "
-                'note: "1개의 class / y_i에 해당하는 class 뿐 / 남은 나머지는 전부 0" '
-                '("one class / only the class of y_i / all the rest are 0")',
+                "$p(y \\mid x_i)$ is one-hot: 1 for the single class $y_i$, 0 for all the"
+                " others, so only the term $y = y_i$ is left ($y_i$ is an integer in"
+                " $1, \\dots, n$), eq. {eq:ce-nll-one-term}. The lecture's margin note:"
+                ' "1개의 class / $y_i$에 해당하는 class 뿐 / 남은 나머지는 전부 0"'
+                ' ("one class / only the class of $y_i$ / all the rest are 0")',
                 rules=(collapse_indicator_sum,),
             ),
             Step(
                 -log(ModelConditional(label, i, theta)),
-                "p(y_i|x_i) = 1",
+                "$p(y_i \\mid x_i) = 1$",
             ),
             Step(
                 PointNLL(label, i, theta),
-                "the negative log-likelihood of the data point",
+                "the negative log-likelihood of the data point, eq. {eq:summary-nll}",
             ),
         ),
     )

@@ -56,29 +56,33 @@ def softmax_high_temperature() -> Derivation:
         section="softmax-beyond",
         context=Context(),
         steps=(
-            Step(Limit(SoftmaxProbability(z, T, i), T, oo), "q_i as the temperature grows"),
+            Step(Limit(SoftmaxProbability(z, T, i), T, oo), "$q_i$ as the temperature grows"),
             Step(
                 Limit(exp(z[i] / T) / Sum(exp(z[j] / T), (j, 1, n)), T, oo),
-                "eq. (1)",
+                "eq. {eq:softmax}",
                 rules=(unfold_definitions,),
             ),
             Step(
                 Limit(exp(z[i] * u) / normaliser, u, 0, "+"),
-                "substitute u = 1/T: T → ∞ is u → 0⁺",
+                "substitute $u = 1/T$: $T \\to \\infty$ is $u \\to 0^+$",
                 rules=(reciprocal_temperature,),
             ),
             Step(
                 Limit(exp(z[i] * u), u, 0, "+") / Sum(Limit(exp(z[j] * u), u, 0, "+"), (j, 1, n)),
-                "limit of a quotient, and of a sum of n terms (n does not depend on u):"
-                " every limit is finite and the denominator's is not 0",
+                "the limit of a quotient, and of a sum of $n$ terms ($n$ does not depend on"
+                " $u$): every limit is finite and the denominator's is not 0",
                 rules=(limit_laws, limit_through_sum),
             ),
             Step(
                 1 / Sum(1, (j, 1, n)),
-                "exp(z_j u) → exp(0) = 1 for every class",
+                "$\\exp(z_j u) \\to \\exp(0) = 1$ for every class",
                 rules=(evaluate_limits,),
             ),
-            Step(1 / n, "a sum of n ones is n: the uniform distribution", rules=(sum_of_constant,)),
+            Step(
+                1 / n,
+                "a sum of $n$ ones is $n$: the uniform distribution",
+                rules=(sum_of_constant,),
+            ),
         ),
     )
 
@@ -107,60 +111,61 @@ def softmax_low_temperature() -> Derivation:
         steps=(
             Step(
                 Limit(numerator / Sum(term, (j, 1, n)), T, 0, "+"),
-                "eq. (1) as T → 0⁺, for logits z_j = M − g_j: M is the largest logit, shared by"
-                " the classes 1..m, and g_j = d_j > 0 below it for j > m",
+                "eq. {eq:softmax} as $T \\to 0^+$, for the logits $z_j = M - g_j$: $M$ is the"
+                " largest logit, shared by the classes $1, \\dots, m$, and every class $j > m$"
+                " lies $g_j = d_j > 0$ below it",
             ),
             Step(
                 Limit(
                     numerator / (Sum(term, (j, 1, TIES)) + Sum(term, (j, TIES + 1, n))), T, 0, "+"
                 ),
-                "split the classes into the m maxima and the others",
+                "split the classes into the $m$ maxima and the others",
                 rules=(split_sum_at(TIES),),
             ),
             Step(
                 Limit(numerator / (Sum(exp(LARGEST / T), (j, 1, TIES)) + below), T, 0, "+"),
-                "g_j = 0 for j ≤ m and g_j = d_j for j > m",
+                "$g_j = 0$ for $j \\leq m$ and $g_j = d_j$ for $j > m$",
                 rules=(resolve_piecewise_in_sums,),
             ),
             Step(
                 Limit(numerator / (TIES * exp(LARGEST / T) + below), T, 0, "+"),
-                "the m maxima contribute m·exp(M/T)",
+                "the $m$ maxima contribute $m \\exp(M/T)$",
                 rules=(sum_of_constant,),
             ),
             Step(
                 Limit(exp(-gap(i) / T) / (TIES + others), T, 0, "+"),
-                "divide numerator and denominator by exp(M/T) > 0",
+                "divide the numerator and the denominator by $\\exp(M/T) > 0$",
                 rules=(split_exponentials, pull_constants, factor_common_terms),
             ),
             Step(
                 Limit(Mul(weight, Pow(TIES + others, -1), evaluate=False), T, 0, "+"),
-                "exp(−g_i/T) is 1 for a maximum i ≤ m and exp(−d_i/T) otherwise",
+                "$\\exp(-g_i/T)$ is 1 for a maximum $i \\leq m$ and $\\exp(-d_i/T)$ otherwise",
                 rules=(fold_piecewise,),
             ),
             Step(
                 Piecewise((1, i <= TIES), (Limit(exp(-GAP[i] / T), T, 0, "+"), True))
                 / (TIES + Sum(Limit(exp(-GAP[j] / T), T, 0, "+"), (j, TIES + 1, n))),
-                "limits of a quotient, a sum (its n − m terms do not depend on T) and a"
-                " case distinction (its conditions do not depend on T): all finite, the"
-                " denominator's"
-                " limit is at least m ≥ 1",
+                "the limits of a quotient, of a sum (its $n - m$ terms do not depend on $T$)"
+                " and of a case distinction (its conditions do not depend on $T$): all are"
+                " finite, and the denominator's limit is at least $m \\geq 1$",
                 rules=(limit_laws, limit_through_sum, limit_through_piecewise),
             ),
             Step(
                 zero_or_one / (TIES + Sum(0, (j, TIES + 1, n))),
-                "exp(−d/T) → 0 as T → 0⁺ for every gap d > 0",
+                "$\\exp(-d/T) \\to 0$ as $T \\to 0^+$ for every gap $d > 0$",
                 rules=(evaluate_limits,),
             ),
             Step(
                 Piecewise((1 / TIES, i <= TIES), (0, True)),
-                "the others contribute 0: 1/m for each of the m maxima, 0 for every other class",
+                "the others contribute 0: $1/m$ for each of the $m$ maxima, 0 for every other"
+                " class",
                 rules=(sum_of_constant, fold_piecewise),
             ),
         ),
         remarks=(
-            "The classes are numbered so that the m largest logits come first; this loses no"
+            "The classes are numbered so that the $m$ largest logits come first; this loses no"
             " generality, since the softmax commutes with a permutation of the classes.",
-            "With a unique largest logit (m = 1) the limit is the one-hot vector at that class;"
+            "With a unique largest logit ($m = 1$) the limit is the one-hot vector at that class;"
             " the softmax at low temperature is the argmax.",
         ),
     )

@@ -52,16 +52,17 @@ def softmax_stable_form() -> Derivation:
         section="stable-forms",
         context=Context(),
         remarks=(
-            "divsym evaluates the last line with c = max_j z_j: every exponent is ≤ 0, the "
-            "largest term is exactly 1, and z_i − c is formed before the division by T.",
+            "divsym evaluates the last line with $c = \\max_j z_j$: every exponent is"
+            " $\\leq 0$, the largest term is exactly 1, and $z_i - c$ is formed before the"
+            " division by $T$.",
         ),
         steps=(
-            Step(definitions.softmax(z, T), "softmax with temperature, eq. (1)"),
+            Step(definitions.softmax(z, T), "the softmax with temperature, eq. {eq:softmax}"),
             Step(
                 _unevaluated_ratio(
                     scaled, Mul(shift, Sum(exp(z[j] / T), (j, 1, n)), evaluate=False)
                 ),
-                "multiply numerator and denominator by exp(−c/T) ≠ 0",
+                "multiply the numerator and the denominator by $\\exp(-c/T) \\neq 0$",
             ),
             Step(
                 _unevaluated_ratio(
@@ -71,7 +72,7 @@ def softmax_stable_form() -> Derivation:
             ),
             Step(
                 exp((z[i] - c) / T) / Sum(exp((z[j] - c) / T), (j, 1, n)),
-                "exp(a)·exp(b) = exp(a + b)",
+                "$\\exp(a) \\exp(b) = \\exp(a + b)$",
                 rules=(combine_exponentials,),
             ),
         ),
@@ -88,15 +89,16 @@ def log_softmax_stable_form() -> Derivation:
         section="stable-forms",
         context=Context(),
         remarks=(
-            "divsym evaluates the last line with c = max_j z_j; the log of the sum, whose "
-            "largest term is 1, is evaluated as log1p of the other terms.",
+            "divsym evaluates the last line with $c = \\max_j z_j$; the log of the sum, whose"
+            " largest term is 1, is evaluated as $\\operatorname{log1p}$ of the sum of the other"
+            " terms.",
         ),
         steps=(
-            Step(definitions.log_softmax(z, T), "the log of the softmax, eq. (1)"),
-            Step(z[i] / T - log(total), "log(a/b) = log a − log b and log exp x = x"),
+            Step(definitions.log_softmax(z, T), "the log of the softmax, eq. {eq:softmax}"),
+            Step(z[i] / T - log(total), "$\\log(a/b) = \\log a - \\log b$ and $\\log \\exp x = x$"),
             Step(
                 shifted - log(Mul(exp(-c / T), total, evaluate=False)),
-                "add and subtract c/T, and c/T = −log exp(−c/T)",
+                "add and subtract $c/T$, and $c/T = -\\log \\exp(-c/T)$",
             ),
             Step(
                 shifted - log(Sum(Mul(exp(z[j] / T), exp(-c / T), evaluate=False), (j, 1, n))),
@@ -104,7 +106,7 @@ def log_softmax_stable_form() -> Derivation:
             ),
             Step(
                 shifted - log(Sum(exp((z[j] - c) / T), (j, 1, n))),
-                "exp(a)·exp(b) = exp(a + b)",
+                "$\\exp(a) \\exp(b) = \\exp(a + b)$",
                 rules=(combine_exponentials,),
             ),
         ),
@@ -121,24 +123,28 @@ def kl_nonnegative_terms() -> Derivation:
         section="stable-forms",
         context=Context(distributions=(p, q)),
         remarks=(
-            "Each term p(r − 1 − log r) is ≥ 0 (x − 1 − log x ≥ 0), so no cancellation occurs "
-            "when P and Q are close; d − log(1 + d) is evaluated by a kernel that is accurate "
-            "for small d. The equality uses Σp = Σq = 1.",
+            "Each term $p_i (r_i - 1 - \\log r_i)$ is $\\geq 0$, since $x - 1 - \\log x \\geq 0$,"
+            " so no cancellation occurs when $P$ and $Q$ are close; $d - \\log(1 + d)$ is"
+            " evaluated by a kernel that is accurate for small $d$. The equality uses"
+            " $\\sum_i p_i = \\sum_i q_i = 1$.",
         ),
         steps=(
-            Step(KLDivergence(p, q), "the KL divergence of Q from P"),
+            Step(KLDivergence(p, q), "the KL divergence of $Q$ from $P$"),
             Step(
                 definitions.kl_divergence(p, q),
-                "definition: D_KL(P ‖ Q) = Σ p log(p/q)",
+                "the definition, eq. {eq:kl}:"
+                " $D_{\\mathrm{KL}}(P \\parallel Q) = \\sum_i p_i \\log(p_i / q_i)$",
                 rules=(unfold_definitions,),
             ),
             Step(
                 terms,
-                "add Σ q_i − Σ p_i = 1 − 1 = 0 and write log(p/q) = −log(q/p)",
+                "add $\\sum_i q_i - \\sum_i p_i = 1 - 1 = 0$ and write"
+                " $\\log(p_i / q_i) = -\\log r_i$ with $r_i = q_i / p_i$",
             ),
             Step(
                 Sum(p[i] * XMinusLog1p((q[i] - p[i]) / p[i]), (i, 1, n)),
-                "with d = r − 1 = (q − p)/p: r − 1 − log r = d − log(1 + d)",
+                "with $d_i = r_i - 1 = (q_i - p_i) / p_i$:"
+                " $r_i - 1 - \\log r_i = d_i - \\log(1 + d_i)$",
                 rules=(fold_x_minus_log1p,),
             ),
         ),
@@ -159,18 +165,25 @@ def jsd_stable_form() -> Derivation:
         section="stable-forms",
         context=Context(distributions=(p, q)),
         remarks=(
-            "The added terms (m − p) + (m − q) cancel class by class, so this form equals the "
-            "definition even for unnormalised inputs. With m/p − 1 = (q − p)/(2p) and "
-            "m/q − 1 = (p − q)/(2q) the mixture m is never formed.",
+            "The added terms $(m_i - p_i) + (m_i - q_i)$ cancel class by class, so this form"
+            " equals the definition even for unnormalised inputs. With"
+            " $m_i / p_i - 1 = (q_i - p_i) / (2 p_i)$ and $m_i / q_i - 1 = (p_i - q_i) / (2 q_i)$"
+            " the mixture $m_i$ is never formed.",
         ),
         steps=(
             Step(JSDivergence(p, q), "the Jensen–Shannon divergence"),
             Step(
                 definitions.js_divergence(p, q),
-                "definition: ½ D_KL(P ‖ M) + ½ D_KL(Q ‖ M) with M = (P + Q)/2, as one Sum",
+                "the definition, eq. {eq:jsd}: $\\frac{1}{2} D_{\\mathrm{KL}}(P \\parallel M)"
+                " + \\frac{1}{2} D_{\\mathrm{KL}}(Q \\parallel M)$ with $M = (P + Q)/2$,"
+                " as one sum",
                 rules=(unfold_definitions,),
             ),
-            Step(terms, "add ½[(m − p) + (m − q)] = 0 to each term; log(p/m) = −log(m/p)"),
+            Step(
+                terms,
+                "add $\\frac{1}{2} [(m_i - p_i) + (m_i - q_i)] = 0$ to each term, where"
+                " $m_i = (p_i + q_i)/2$; $\\log(p_i / m_i) = -\\log(m_i / p_i)$",
+            ),
             Step(
                 half
                 * Sum(
@@ -178,7 +191,8 @@ def jsd_stable_form() -> Derivation:
                     + q[i] * XMinusLog1p((p[i] - q[i]) / (2 * q[i])),
                     (i, 1, n),
                 ),
-                "with d = m/p − 1 = (q − p)/(2p) and e = m/q − 1 = (p − q)/(2q)",
+                "with $d_i = m_i / p_i - 1 = (q_i - p_i) / (2 p_i)$ and"
+                " $e_i = m_i / q_i - 1 = (p_i - q_i) / (2 q_i)$",
                 rules=(fold_x_minus_log1p,),
             ),
         ),
