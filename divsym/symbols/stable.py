@@ -14,24 +14,43 @@ derivation stays readable and a test can map generated code back to the definiti
   nonnegative summand of the stable KL and Jensen–Shannon forms, accurate when ``x ≈ 0``.
 - :class:`ScaledXMinusLog1p`: ``w·(x − log(1 + x))`` given ``w``, ``w·x`` and ``w·(1 + x)``,
   taking its limit ``w·x`` where ``w = 0`` (so ``p·(r − 1 − log r)`` at ``p = 0`` is ``q``).
+- :class:`Expm1MinusX`: ``e^x − 1 − x`` (``≥ 0``), the summand of the logit-space KL form, and
+  :class:`ScaledExpm1MinusX`, ``w·(e^x − 1 − x)``, the node the code generator prints as one
+  kernel call (a series near ``x = 0``, where ``expm1(x) − x`` cancels).
+- :class:`AtArgmax`: the entry of an array at the class where a weight array is largest (the
+  shift ``m`` of the logit-space forms: the scaled logit difference at the teacher's top class).
+
+:data:`DELTA` (``δ_i``, the scaled difference of student and teacher logits) and :data:`SHIFT`
+(``m``, a real shift) are the symbols of the logit-space forms.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sympy import Expr, Function, Sum, exp, log
+from sympy import Expr, Function, IndexedBase, Sum, Symbol, exp, log
 
 __all__ = [
+    "DELTA",
+    "SHIFT",
+    "AtArgmax",
     "AtLabels",
     "ClassMax",
     "ClassSum",
+    "Expm1MinusX",
     "LogSumExp",
     "RelEntr",
+    "ScaledExpm1MinusX",
     "ScaledXMinusLog1p",
     "XLogY",
     "XMinusLog1p",
 ]
+
+
+#: ``δ_i = (z_i − v_i)/T``: the student's minus the teacher's logit, over the temperature.
+DELTA = IndexedBase("delta", real=True)
+#: ``m``: a real shift of the scaled logit differences (evaluated at the teacher's top class).
+SHIFT = Symbol("m", real=True)
 
 
 class ClassSum(Function):
@@ -122,6 +141,55 @@ class ScaledXMinusLog1p(Function):
 
     def _eval_rewrite_as_log(self, w: Expr, v: Expr, u: Expr, **kwargs: Any) -> Expr:
         return v - w * log(u / w)  # type: ignore[no-any-return]
+
+
+class AtArgmax(Function):
+    """``x_a`` with ``a = argmax_i w_i`` along the class axis (kept with length 1)."""
+
+    nargs = 3  # (array x, weights w, axis)
+
+
+class Expm1MinusX(Function):
+    """``e^x − 1 − x``: nonnegative for every real ``x``, ``≈ x²/2`` near 0.
+
+    It is ``r − 1 − log r`` at ``r = e^x > 0``, the summand of Gibbs' inequality; evaluated
+    (times a weight) by :class:`ScaledExpm1MinusX`'s kernel without the cancellation of
+    ``expm1(x) − x`` for small ``x``.
+    """
+
+    nargs = 1
+    #: The derivation behind the hand-set assumption ``e^x − 1 − x ≥ 0`` for real ``x``: it is
+    #: ``G(e^x) ≥ 0`` of ``gibbs-lemma`` (``G(r) = r − 1 − log r`` at ``r = e^x > 0``).
+    lemma: ClassVar[str] = "gibbs-lemma"
+
+    def _eval_rewrite_as_exp(self, x: Expr, **kwargs: Any) -> Expr:
+        return exp(x) - 1 - x  # type: ignore[no-any-return]
+
+    def _eval_rewrite_as_log(self, x: Expr, **kwargs: Any) -> Expr:
+        return exp(x) - 1 - x  # type: ignore[no-any-return]
+
+    def _eval_evalf(self, prec: int) -> Expr:
+        return self.rewrite(exp)._eval_evalf(prec)  # type: ignore[no-any-return]
+
+    def _latex(self, printer: Any, exp: Any = None) -> str:
+        x = printer._print(self.args[0])
+        tex = rf"\left(e^{{{x}}} - 1 - {x}\right)"
+        return f"{tex}^{{{printer._print(exp)}}}" if exp is not None else tex
+
+    def _eval_is_nonnegative(self) -> bool | None:
+        return True if self.args[0].is_real else None
+
+
+class ScaledExpm1MinusX(Function):
+    """``w·(e^x − 1 − x)`` (arguments ``w``, ``x``): a logit-space KL term ``p·(e^d − 1 − d)``."""
+
+    nargs = 2
+
+    def _eval_rewrite_as_exp(self, w: Expr, x: Expr, **kwargs: Any) -> Expr:
+        return w * (exp(x) - 1 - x)  # type: ignore[no-any-return]
+
+    def _eval_rewrite_as_log(self, w: Expr, x: Expr, **kwargs: Any) -> Expr:
+        return w * (exp(x) - 1 - x)  # type: ignore[no-any-return]
 
 
 def unfold_sum(node: ClassSum, entries: dict[Expr, Expr], index: Expr, classes: Expr) -> Expr:

@@ -1,0 +1,127 @@
+"""Beyond the lecture: the soft distillation loss in logit space, accurate for close logits.
+
+``distillation_loss`` needs ``KL(P ‖ Q)`` with ``p = softmax(v/T)`` (teacher) and
+``q = softmax(z/T)`` (student). Formed from the two probability vectors it loses accuracy when
+the logits are close: ``q_i − p_i`` is then a difference of two rounded numbers. In terms of
+the scaled logit differences ``δ_i = (z_i − v_i)/T`` the student's softmax is
+``q_i = p_i e^{δ_i} / Σ_j p_j e^{δ_j}`` (eq. (1) of both, divided), and
+
+- ``c = log Σ_j p_j e^{δ_j} = m + log(1 + Σ_j p_j (e^{δ_j − m} − 1))`` for every real shift
+  ``m`` (``Σ p = 1``), evaluated as ``m + log1p(Σ p expm1(δ − m))`` with ``m`` the ``δ`` of the
+  teacher's top class: a small sum of small terms when the logits are close;
+- ``d_i = δ_i − c = log q_i − log p_i``, and since ``Σ_i p_i e^{d_i} = Σ_i q_i = 1``,
+  ``KL(P ‖ Q) = −Σ_i p_i d_i = Σ_i p_i (e^{d_i} − 1 − d_i)``, a sum of nonnegative terms.
+
+Derivation ``kl-logit-stable-form`` proves this chain; the code generator prints its last line
+(with ``δ_i = (z_i − v_i)/T``) as ``kl_logits`` (see :mod:`divsym.codegen.forms`).
+"""
+
+from __future__ import annotations
+
+from sympy import Expr, Mul, Sum, exp, log
+
+from divsym.kernel.context import Context
+from divsym.kernel.derivation import Derivation, Step
+from divsym.kernel.rules import (
+    expand_logs,
+    expand_summands,
+    impose_normalisation,
+    pull_constants,
+    split_sums,
+)
+from divsym.kernel.stable_rules import fold_expm1_minus_x, shift_exponentials
+from divsym.symbols.notation import i, j, n, p
+from divsym.symbols.stable import DELTA, SHIFT, Expm1MinusX
+
+__all__ = ["kl_logit_stable_form", "log_normaliser_ratio", "student_from_teacher"]
+
+#: Sampling range of ``δ`` and ``m`` for the 50-digit backstop: ``1 + Σ p (e^{δ−m} − 1)`` is
+#: ``Σ p e^{δ−m}``, which 50 digits resolve only while ``|δ − m|`` stays far below 115.
+_RANGE = (-20.0, 20.0)
+
+
+def student_from_teacher(index: Expr) -> Expr:
+    """``q_index = p_index e^{δ_index} / Σ_j p_j e^{δ_j}``: the student's softmax written with
+    the teacher's (``e^{z/T} = e^{v/T} e^{δ}``, eq. (1) divided by ``Σ_l e^{v_l/T}``)."""
+    return p[index] * exp(DELTA[index]) / Sum(p[j] * exp(DELTA[j]), (j, 1, n))
+
+
+def log_normaliser_ratio() -> Expr:
+    """``c = m + log(1 + Σ_j p_j (e^{δ_j − m} − 1))`` (``= log Σ_j p_j e^{δ_j}`` for ``Σp = 1``)."""
+    return SHIFT + log(1 + Sum(p[j] * (exp(DELTA[j] - SHIFT) - 1), (j, 1, n)))
+
+
+def kl_logit_stable_form() -> Derivation:
+    """``KL(P ‖ Q) = Σ_i p_i (e^{d_i} − 1 − d_i)``, ``d_i = δ_i − c``, from the scaled logit
+    differences ``δ_i = (z_i − v_i)/T`` and the teacher's probabilities ``p``."""
+    total = Sum(p[j] * exp(DELTA[j]), (j, 1, n))
+    shifted = Sum(p[j] * exp(DELTA[j] - SHIFT), (j, 1, n))
+    mean_delta = Sum(p[i] * DELTA[i], (i, 1, n))
+    c = log_normaliser_ratio()
+    d = DELTA[i] - c
+    return Derivation(
+        id="kl-logit-stable-form",
+        title="The soft distillation loss KL(P || Q) in logit space, as nonnegative terms",
+        section="distillation",
+        context=Context(distributions=(p,), ranges={SHIFT: _RANGE, DELTA: _RANGE}),
+        remarks=(
+            "Ours, not the paper's: the form divsym evaluates for distillation_loss. With"
+            " p = softmax(v/T) and q = softmax(z/T), q_i = p_i e^{δ_i} / Σ_j p_j e^{δ_j} for"
+            " δ_i = (z_i − v_i)/T (line (0)); every line after it holds for any normalised p"
+            " and real δ.",
+            "divsym evaluates the last line with m = δ at the teacher's largest probability,"
+            " log(1 + x) as log1p and e^x − 1 as expm1: for close logits every δ_j − m is"
+            " small, the sum is a small number computed from small terms, and each"
+            " p_i (e^{d_i} − 1 − d_i) ≥ 0 is evaluated by a series in d_i (no cancellation).",
+            "The backstop samples δ and m in [−20, 20]: the identity holds for every real"
+            " value, but 1 + Σ p (e^{δ−m} − 1) = Σ p e^{δ−m} cancels to 0 at 50 digits once"
+            " δ − m is below about −115.",
+        ),
+        steps=(
+            Step(
+                Sum(p[i] * log(p[i] / student_from_teacher(i)), (i, 1, n)),
+                "D_KL(P ‖ Q) = Σ_i p_i log(p_i/q_i) with the student's softmax written with the"
+                " teacher's: $q_i = p_i e^{\\delta_i} / \\sum_j p_j e^{\\delta_j}$",
+            ),
+            Step(
+                Sum(p[i] * (log(total) - DELTA[i]), (i, 1, n)),
+                "$\\log(p_i / q_i) = \\log \\sum_j p_j e^{\\delta_j} - \\delta_i$: the log of a"
+                " quotient of positive numbers",
+                rules=(expand_logs,),
+            ),
+            Step(
+                log(total) - mean_delta,
+                "split the Sum; $\\log \\sum_j p_j e^{\\delta_j}$ does not depend on $i$, and"
+                " $\\sum_i p_i = 1$",
+                rules=(expand_summands, split_sums, pull_constants, impose_normalisation),
+            ),
+            Step(
+                log(Mul(exp(SHIFT), shifted, evaluate=False)) - mean_delta,
+                "$e^{\\delta_j} = e^{m} e^{\\delta_j - m}$ for a real shift $m$; $e^m$ does not"
+                " depend on $j$",
+                rules=(shift_exponentials, pull_constants),
+            ),
+            Step(
+                SHIFT + log(shifted) - mean_delta,
+                "$\\log(e^m x) = m + \\log x$ for $x > 0$",
+                rules=(expand_logs,),
+            ),
+            Step(
+                c - mean_delta,
+                "$\\sum_j p_j e^{\\delta_j - m} = 1 + \\sum_j p_j (e^{\\delta_j - m} - 1)$"
+                " because $\\sum_j p_j = 1$; call it $c$"
+                " (so $c = \\log \\sum_j p_j e^{\\delta_j}$)",
+            ),
+            Step(
+                Sum(p[i] * (exp(d, evaluate=False) - 1 - d), (i, 1, n)),
+                "add $\\sum_i p_i e^{\\delta_i - c} - \\sum_i p_i = e^{-c} \\sum_i p_i"
+                " e^{\\delta_i} - 1 = 0$; with $d_i = \\delta_i - c = \\log q_i - \\log p_i$",
+            ),
+            Step(
+                Sum(p[i] * Expm1MinusX(d), (i, 1, n)),
+                "$e^{d} - 1 - d \\geq 0$ is one term: $r - 1 - \\log r$ at $r = e^{d}$"
+                " (gibbs-lemma)",
+                rules=(fold_expm1_minus_x,),
+            ),
+        ),
+    )
