@@ -35,14 +35,19 @@ from divsym.render.tex import (
 )
 
 __all__ = [
+    "INDEX_EQUATION_WIDTH",
+    "INDEX_SIZE",
     "REFERENCES",
     "TITLE",
     "EquationStatus",
     "Reference",
+    "break_points",
     "derivation_numbers",
     "equation_numbers",
     "equation_statuses",
+    "index_cell",
     "index_markdown",
+    "index_pieces",
     "lecture_display",
     "lecture_markdown",
     "lecture_tex",
@@ -266,6 +271,69 @@ def _equation_note_tex(row: EquationStatus) -> str:
     return f"{command('noindent')} Eq.~{reference} {where} --- {status}."
 
 
+#: Width of the index's "Lecture equation" column; the other columns are as wide as their text.
+INDEX_EQUATION_WIDTH = r"0.55\linewidth"
+#: The index is set in this size, so that an entry fits in at most two lines of the column.
+INDEX_SIZE = "small"
+
+
+_OPENING = ("(", "[", "{", r"\left", r"\{")
+_CLOSING = (")", "]", "}", r"\right", r"\}")
+
+
+def break_points(tex: str) -> list[str]:
+    r"""``tex`` cut before each ``=``, `` + `` and binary `` - `` outside every bracket.
+
+    >>> break_points(r"a = E(b - c) - \frac{d}{e + f}")
+    ['a', '= E(b - c)', '- \\frac{d}{e + f}']
+    """
+    pieces: list[str] = []
+    start = depth = 0
+    position = 0
+    while position < len(tex):
+        rest = tex[position:]
+        opening = next((o for o in _OPENING if rest.startswith(o)), None)
+        closing = next((c for c in _CLOSING if rest.startswith(c)), None)
+        if opening or closing:
+            depth += 1 if opening else -1
+            position += len(opening or closing or "")
+            continue
+        binary = rest[:3] in (" + ", " - ") or rest.startswith(" = ")
+        if depth == 0 and binary and tex[start:position].strip():
+            pieces.append(tex[start:position].strip())
+            start = position
+        position += 1
+    pieces.append(tex[start:].strip())
+    return pieces
+
+
+def index_pieces(equation: LectureEquation) -> list[str]:
+    r"""The lecture equation as the unbreakable math pieces of its index cell.
+
+    The display rows of :func:`lecture_display`, cut before each relation and each binary
+    ``+``/``-`` outside brackets (:func:`break_points`); the cell breaks lines only between
+    pieces, so a line never ends inside a bracket, a fraction or a struck-out term.
+    """
+    rows = (row.replace("&", "").strip() for row in lecture_display(equation.tex))
+    return [piece for row in rows for piece in break_points(row.removeprefix(r"\quad").strip())]
+
+
+def index_cell(pieces: list[str]) -> str:
+    r"""The index cell: each piece an ``\mbox`` of inline math, a line break allowed between.
+
+    A piece that starts with an operator gets ``{}`` in front, so that it keeps the spacing
+    of a binary operator or relation.
+    """
+    boxes = [
+        command(
+            "mbox",
+            f"${{}}{piece}$" if piece[:1] in "=+-" or piece.startswith("\\x") else f"${piece}$",
+        )
+        for piece in pieces
+    ]
+    return command("allowbreak").join(boxes)
+
+
 def _index_tex(rows: list[EquationStatus]) -> str:
     lines = [
         r"\textbf{Eq.} & \textbf{Lecture equation} & \textbf{Derived as} & \textbf{Status} \\",
@@ -281,20 +349,17 @@ def _index_tex(rows: list[EquationStatus]) -> str:
         else:
             derivation = command("S") + "~" + command("ref", row.derivation.id)
         number = command("eqref", equation_anchor(equation.label))
-        display = _flat(lecture_display(equation.tex))
-        lines.append(f"{number} & ${display}$ & {derivation} & {text(row.status)} \\\\")
+        cell = index_cell(index_pieces(equation))
+        lines.append(f"{number} & {cell} & {derivation} & {text(row.status)} \\\\")
     body = join(command("toprule"), *lines, command("bottomrule"))
+    # Only the equation column wraps (between pieces); the others are set on one line.
+    columns = rf"l>{{\raggedright\arraybackslash}}p{{{INDEX_EQUATION_WIDTH}}}ll"
     return join(
         command("section", "Index: lecture equation, derivation, status"),
         command("label", "index"),
-        environment(
-            "longtable",
-            body,
-            r">{\raggedright\arraybackslash}p{0.06\textwidth}"
-            r">{\raggedright\arraybackslash}p{0.56\textwidth}"
-            r">{\raggedright\arraybackslash}p{0.11\textwidth}"
-            r">{\raggedright\arraybackslash}p{0.15\textwidth}",
-        ),
+        "{" + command(INDEX_SIZE) + command("renewcommand", command("arraystretch"), "1.3"),
+        environment("longtable", body, columns),
+        "}",
     )
 
 
