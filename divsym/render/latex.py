@@ -182,13 +182,19 @@ class LectureLatexPrinter(LatexPrinter):
 
     # --- sums and products ---------------------------------------------------------------------
 
+    def _bound(self, bound: Expr) -> str:
+        """A limit of a sum as one counts: ``m + 1``, not SymPy's ``1 + m``."""
+        if isinstance(bound, Add) and isinstance(bound.args[0], Number) and bound.args[0] > 0:
+            bound = Add(*bound.args[1:], bound.args[0], evaluate=False)
+        return self._print(bound)  # type: ignore[no-any-return]
+
     def _big_operator(self, symbol: str, expr: Sum | Product) -> str:
         parts = []
         for index, lower, upper in expr.limits:
             if lower == 1 and upper == n:
                 parts.append(symbol + _subscript(self._print(index)))
             else:
-                bounds = (self._print(index), self._print(lower), self._print(upper))
+                bounds = (self._print(index), self._bound(lower), self._bound(upper))
                 parts.append(rf"{symbol}_{{{bounds[0]}={bounds[1]}}}^{{{bounds[2]}}}")
         body = expr.function
         inner: str = self._print(body)
