@@ -7,6 +7,7 @@ measures the kernel's own error and nothing of how its inputs were made.
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from typing import Any
@@ -405,3 +406,18 @@ def test_minor_page_faults_of_a_fresh_call_do_not_grow_with_the_blocks() -> None
     # Scratch freed and re-made per block (what the kernels did) no longer faults either.
     few, many = _first_call_faults(16, "scratch"), _first_call_faults(128, "scratch")
     assert many <= few + 64, (few, many)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_logsumexp_of_one_vector_is_the_row_kernels_bit_for_bit(dtype: Any) -> None:
+    """The 1-D shortcut (direct indexing) gives what the batched kernel gives for that row."""
+    rng = np.random.default_rng(11)
+    cases = [(30 * rng.standard_normal(n)).astype(dtype) for n in (1, 2, 10, 1000)]
+    masked = (30 * rng.standard_normal(50)).astype(dtype)
+    masked[::3] = -np.inf
+    cases += [masked, np.zeros(4, dtype=dtype), np.full(3, -np.inf, dtype=dtype)]
+    for x in cases:
+        got = kernel_logsumexp(x, 0)
+        expected = kernel_logsumexp(x[None, :], -1)[0]
+        np.testing.assert_array_equal(got, expected, strict=True)
+    assert float(kernel_logsumexp(np.array([0.0, 0.0]), 0)[0]) == math.log(2)

@@ -202,3 +202,76 @@ def test_fuzz_divergences_never_nan(pair: Any, base: Any) -> None:
     _never_nan(lambda: f.js_divergence(p, q, base=base), names)
     _never_nan(lambda: f.js_distance(p, q, base=base), names)
     _never_nan(lambda: f.nll(q, label, base=base), names)
+
+
+# the small path (one call, no row blocks) ------------------------------------------------------
+
+
+SMALL_CALLS: dict[str, tuple[Any, ...]] = {
+    "softmax": (np.array([1.0, 2.0, -0.5]),),
+    "log_softmax": (np.array([1.0, 2.0, -0.5]),),
+    "entropy": (np.array([0.25, 0.25, 0.5]),),
+    "cross_entropy": (np.array([0.25, 0.25, 0.5]), np.array([0.5, 0.25, 0.25])),
+    "kl_divergence": (np.array([0.25, 0.25, 0.5]), np.array([0.5, 0.25, 0.25])),
+    "js_divergence": (np.array([0.25, 0.25, 0.5]), np.array([0.5, 0.25, 0.25])),
+    "js_distance": (np.array([0.25, 0.25, 0.5]), np.array([0.5, 0.25, 0.25])),
+    "nll": (np.array([0.25, 0.25, 0.5]), 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_CALLS))
+def test_small_float16_inputs_are_computed_in_float32(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The generated body receives float32 arrays for a (3,) float16 input; float16 comes out."""
+    seen: list[np.dtype[Any]] = []
+    body = f._NUMPY[name]
+
+    def spy(*args: Any) -> Any:
+        seen.extend(a.dtype for a in args if isinstance(a, np.ndarray) and a.dtype.kind == "f")
+        return body(*args)
+
+    monkeypatch.setitem(f._NUMPY, name, spy)
+    args = tuple(
+        a.astype(np.float16) if isinstance(a, np.ndarray) else a for a in SMALL_CALLS[name]
+    )
+    out = getattr(f, name)(*args)
+    assert out.dtype == np.float16
+    assert seen
+    assert set(seen) == {np.dtype(np.float32)}, seen
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_CALLS))
+def test_the_small_path_agrees_with_the_row_blocks(name: str) -> None:
+    """The same rows through the small path (3 rows) and the row-block path (3 + BIG rows)."""
+    args = SMALL_CALLS[name]
+    rows = 2 + BIG // 3
+    tiled = tuple(np.tile(a, (rows, 1)) if isinstance(a, np.ndarray) else a for a in args)
+    if name == "nll":
+        tiled = (tiled[0], np.full(rows, args[1]))
+    big = getattr(f, name)(*tiled)
+    assert tiled[0].size > f.SMALL
+    small = getattr(f, name)(*args)
+    np.testing.assert_array_equal(big[0], small)
+
+
+def test_the_small_nll_still_names_a_bad_q() -> None:
+    with pytest.raises(ValueError, match=r"q must sum to 1"):
+        f.nll(np.array([0.5, 0.6]), 0)
+    with pytest.raises(ValueError, match=r"q must be nonnegative"):
+        f.nll(np.array([[0.5, 0.5], [1.5, -0.5]]), [0, 1])
+    with pytest.raises(ValueError, match=r"q must not contain NaN"):
+        f.nll(np.array([np.nan, 1.0]), 1)
+
+
+def test_the_numpy_namespace_reduces_bit_for_bit_like_numpy() -> None:
+    xp = f._NumpyNamespace()
+    rng = np.random.default_rng(5)
+    for dtype in (np.float64, np.float32, np.float16):
+        x = rng.standard_normal((7, 1001)).astype(dtype)
+        for axis in (0, 1, -1):
+            got = xp.sum(x, axis=axis, keepdims=True)
+            np.testing.assert_array_equal(got, np.sum(x, axis=axis, keepdims=True), strict=True)
+            got = xp.max(x, axis=axis, keepdims=True)
+            np.testing.assert_array_equal(got, np.max(x, axis=axis, keepdims=True), strict=True)
+    assert xp.where is np.where  # every other name is NumPy's

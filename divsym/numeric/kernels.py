@@ -154,6 +154,8 @@ def kernel_logsumexp(x: NDArray[Any], axis: int) -> NDArray[Any]:
     with a finite entry never gives NaN. float16 is summed and returned in float32.
     """
     x = _wide(x)
+    if x.ndim == 1:
+        return _logsumexp_row(x)
     k = np.argmax(x, axis=axis, keepdims=True)
     m = np.take_along_axis(x, k, axis)
     with np.errstate(invalid="ignore", over="ignore"):
@@ -163,6 +165,17 @@ def kernel_logsumexp(x: NDArray[Any], axis: int) -> NDArray[Any]:
             e = np.exp(x - np.where(np.isfinite(m), m, 0))
         np.put_along_axis(e, k, 0, axis)
         return m + np.log1p(np.sum(e, axis=axis, keepdims=True))  # type: ignore[no-any-return]
+
+
+def _logsumexp_row(x: NDArray[Any]) -> NDArray[Any]:
+    """:func:`kernel_logsumexp` of one vector, indexed directly: ``take_along_axis`` and
+    ``put_along_axis`` cost more than the arithmetic on a short vector."""
+    k = int(x.argmax())
+    m = x[k : k + 1]
+    with np.errstate(invalid="ignore", over="ignore"):
+        e = np.exp(x - m) if math.isfinite(m[0]) and m[0] else np.exp(x)
+        e[k] = 0
+        return m + np.log1p(np.add.reduce(e, keepdims=True))  # type: ignore[no-any-return]
 
 
 def kernel_at_labels(q: NDArray[Any], labels: NDArray[Any], axis: int) -> NDArray[Any]:
