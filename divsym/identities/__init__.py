@@ -13,7 +13,7 @@ from divsym.identities.distillation import (
     hard_label_gradient,
     jsd_entropy_form,
 )
-from divsym.identities.distillation_stable import kl_logit_stable_form
+from divsym.identities.distillation_stable import kl_logit_stable_form, soft_gradient_logit_form
 from divsym.identities.gibbs import gibbs_inequality, gibbs_lemma
 from divsym.identities.information import (
     cross_entropy_expectation,
@@ -75,6 +75,7 @@ FACTORIES: tuple[Callable[[], Derivation], ...] = (
     hard_label_gradient,
     distillation_zero_mean_logits,
     kl_logit_stable_form,
+    soft_gradient_logit_form,
 )
 
 _SECTION_ORDER = {section.id: position for position, section in enumerate(SECTIONS)}

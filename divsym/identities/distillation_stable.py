@@ -13,12 +13,15 @@ the scaled logit differences ``δ_i = (z_i − v_i)/T`` the student's softmax is
   ``KL(P ‖ Q) = −Σ_i p_i d_i = Σ_i p_i (e^{d_i} − 1 − d_i)``, a sum of nonnegative terms.
 
 Derivation ``kl-logit-stable-form`` proves this chain; the code generator prints its last line
-(with ``δ_i = (z_i − v_i)/T``) as ``kl_logits`` (see :mod:`divsym.codegen.forms`).
+(with ``δ_i = (z_i − v_i)/T``) as ``kl_logits`` (see :mod:`divsym.codegen.forms`). The
+gradient ``(q_k − p_k)/T`` (the paper's eq. (2)) cancels in the same way; derivation
+``soft-gradient-logit-form`` writes it as ``p_k (e^{δ_k − m} − 1 − S)/(T (1 + S))`` with
+``S = Σ_j p_j (e^{δ_j − m} − 1)``, a difference of two small numbers computed from ``δ``.
 """
 
 from __future__ import annotations
 
-from sympy import Expr, Mul, Sum, exp, log
+from sympy import Add, Expr, Mul, Sum, exp, log
 
 from divsym.kernel.context import Context
 from divsym.kernel.derivation import Derivation, Step
@@ -29,11 +32,20 @@ from divsym.kernel.rules import (
     pull_constants,
     split_sums,
 )
-from divsym.kernel.stable_rules import fold_expm1_minus_x, shift_exponentials
-from divsym.symbols.notation import i, j, n, p
+from divsym.kernel.stable_rules import (
+    combine_exponentials,
+    fold_expm1_minus_x,
+    shift_exponentials,
+)
+from divsym.symbols.notation import T, i, j, k, n, p
 from divsym.symbols.stable import DELTA, SHIFT, Expm1MinusX
 
-__all__ = ["kl_logit_stable_form", "log_normaliser_ratio", "student_from_teacher"]
+__all__ = [
+    "kl_logit_stable_form",
+    "log_normaliser_ratio",
+    "soft_gradient_logit_form",
+    "student_from_teacher",
+]
 
 #: Sampling range of ``δ`` and ``m`` for the 50-digit backstop: ``1 + Σ p (e^{δ−m} − 1)`` is
 #: ``Σ p e^{δ−m}``, which 50 digits resolve only while ``|δ − m|`` stays far below 115.
@@ -122,6 +134,68 @@ def kl_logit_stable_form() -> Derivation:
                 "$e^{d} - 1 - d \\geq 0$ is one term: $r - 1 - \\log r$ at $r = e^{d}$"
                 " (gibbs-lemma)",
                 rules=(fold_expm1_minus_x,),
+            ),
+        ),
+    )
+
+
+def soft_gradient_logit_form() -> Derivation:
+    """``(q_k − p_k)/T = p_k (e^{δ_k − m} − 1 − S) / (T (1 + S))``,
+    ``S = Σ_j p_j (e^{δ_j − m} − 1)``: the soft-target gradient from the logit differences."""
+    shifted = Sum(p[j] * exp(DELTA[j] - SHIFT), (j, 1, n))
+    excess = Sum(p[j] * (exp(DELTA[j] - SHIFT) - 1), (j, 1, n))
+    inverse_t = 1 / T
+    return Derivation(
+        id="soft-gradient-logit-form",
+        title="The soft-target gradient (q_k - p_k)/T in logit space",
+        section="distillation",
+        context=Context(distributions=(p,), indices=(k,), ranges={SHIFT: _RANGE, DELTA: _RANGE}),
+        remarks=(
+            "Ours, not the paper's: line (0) is the paper's eq. (2), (q_k − p_k)/T"
+            " (distillation-gradient), with q_k = p_k e^{δ_k} / Σ_j p_j e^{δ_j} for"
+            " δ_i = (z_i − v_i)/T as in kl-logit-stable-form.",
+            "divsym evaluates the last line with m = δ at the teacher's largest probability and"
+            " e^x − 1 as expm1: for close logits e^{δ_k − m} − 1 and S are small numbers"
+            " computed from δ, and their difference is q_k/p_k − 1 to a few roundings of δ,"
+            " where q_k − p_k formed from two probabilities loses every digit they share.",
+        ),
+        steps=(
+            Step(
+                Mul(Add(student_from_teacher(k), -p[k]), inverse_t, evaluate=False),
+                "the paper's eq. (2), $(q_k - p_k)/T$, with"
+                " $q_k = p_k e^{\\delta_k} / \\sum_j p_j e^{\\delta_j}$",
+            ),
+            Step(
+                Mul(
+                    Add(
+                        Mul(p[k], exp(DELTA[k]), exp(-SHIFT), 1 / shifted, evaluate=False),
+                        -p[k],
+                    ),
+                    inverse_t,
+                    evaluate=False,
+                ),
+                "$e^{\\delta_j} = e^{m} e^{\\delta_j - m}$ for a real shift $m$; $e^m$ does"
+                " not depend on $j$",
+                rules=(shift_exponentials, pull_constants),
+            ),
+            Step(
+                Mul(Add(p[k] * exp(DELTA[k] - SHIFT) / shifted, -p[k]), inverse_t, evaluate=False),
+                "$e^{\\delta_k} e^{-m} = e^{\\delta_k - m}$",
+                rules=(combine_exponentials,),
+            ),
+            Step(
+                Mul(
+                    Add(p[k] * exp(DELTA[k] - SHIFT) / (1 + excess), -p[k]),
+                    inverse_t,
+                    evaluate=False,
+                ),
+                "$\\sum_j p_j e^{\\delta_j - m} = 1 + S$ with"
+                " $S = \\sum_j p_j (e^{\\delta_j - m} - 1)$, because $\\sum_j p_j = 1$",
+            ),
+            Step(
+                p[k] * (exp(DELTA[k] - SHIFT) - 1 - excess) / (T * (1 + excess)),
+                "one fraction: $e^{\\delta_k - m}/(1 + S) - 1"
+                " = (e^{\\delta_k - m} - 1 - S)/(1 + S)$",
             ),
         ),
     )
