@@ -29,13 +29,36 @@ __all__ = ["VerifiedReport", "lemma_statuses", "lemmas_used", "verify", "verify_
 
 @dataclass(frozen=True)
 class VerifiedReport(DerivationReport):
-    """A :class:`DerivationReport` together with the derivation it is about."""
+    """A :class:`DerivationReport` together with the derivation it is about.
+
+    Parameters
+    ----------
+    id, title, status, fixed_n, steps, seconds, size, lemmas, reason
+        The fields of :class:`~divsym.kernel.verify.DerivationReport`: the derivation's id
+        and title, its overall :class:`~divsym.kernel.verify.Status`, the numbers of classes
+        tried, one :class:`~divsym.kernel.verify.StepReport` per checked step, the time taken,
+        the size the proof is general in (``"n"`` or ``"N"``), the lemmas relied on and why
+        the status is capped (or ``""``).
+    derivation : Derivation or None, optional
+        The derivation that was verified, kept so that a notebook can display its steps.
+    """
 
     derivation: Derivation | None = field(default=None, repr=False, compare=False)
 
 
 def lemmas_used(derivation: Derivation) -> tuple[str, ...]:
-    """The ids of the lemmas named by the nodes that appear anywhere in ``derivation``'s steps."""
+    """The ids of the lemmas named by the nodes that appear anywhere in ``derivation``'s steps.
+
+    Parameters
+    ----------
+    derivation : Derivation
+        The derivation to inspect.
+
+    Returns
+    -------
+    tuple of str
+        The lemma ids (e.g. ``"gibbs-lemma"``), each once.
+    """
     return kernel_lemmas_used(step.expr for step in derivation.steps)
 
 
@@ -58,6 +81,18 @@ def lemma_statuses(
 
     An id that no lecture derivation has, or a lemma that (indirectly) uses itself, gets no
     status: the kernel then caps the derivation that uses it and says why.
+
+    Parameters
+    ----------
+    lemmas : iterable of str
+        Lemma ids, as :func:`lemmas_used` returns them.
+    _visiting : frozenset of str, optional
+        Internal: the lemmas being verified further up (breaks a cycle).
+
+    Returns
+    -------
+    dict
+        ``{lemma id: Status}`` for each lemma that a lecture derivation proves.
     """
     statuses: dict[str, Status] = {}
     for lemma in lemmas:
@@ -86,8 +121,32 @@ def _keep_derivation(report: DerivationReport, derivation: Derivation) -> Verifi
 def verify(derivation: Derivation, *, seed: int | None = None) -> VerifiedReport:
     """Check every step of ``derivation`` and return the report (with the derivation).
 
-    ``seed`` fixes the numeric backstop's random points (default: from the derivation's id).
     Lemmas the derivation relies on get their statuses from the lecture's lemma derivations.
+
+    Parameters
+    ----------
+    derivation : Derivation
+        The chain of steps to check; its first step is the starting point.
+    seed : int or None, optional
+        Fixes the numeric backstop's random points; by default they follow from the
+        derivation's id, so a report is reproducible.
+
+    Returns
+    -------
+    VerifiedReport
+        The overall status (``proved``, ``proved for n = …``, ``checked numerically``,
+        ``failed``) and one report per step, with the derivation itself.
+
+    Raises
+    ------
+    TypeError
+        When ``derivation`` is not a :class:`Derivation` or ``seed`` is not an int or None.
+
+    Examples
+    --------
+    >>> from divsym.identities.softmax import softmax_normalisation
+    >>> verify(softmax_normalisation()).status.value
+    'proved'
     """
     if not isinstance(derivation, Derivation):
         raise TypeError(f"derivation must be a divsym Derivation, got {type(derivation).__name__}")
@@ -98,5 +157,21 @@ def verify(derivation: Derivation, *, seed: int | None = None) -> VerifiedReport
 
 
 def verify_all(derivations: Iterable[Derivation]) -> tuple[VerifiedReport, ...]:
-    """:func:`verify` each derivation, in order; reports in the same order."""
+    """:func:`verify` each derivation, in order; reports in the same order.
+
+    Parameters
+    ----------
+    derivations : iterable of Derivation
+        The derivations to check.
+
+    Returns
+    -------
+    tuple of VerifiedReport
+        One report per derivation, in the given order.
+
+    Raises
+    ------
+    TypeError
+        When an item is not a :class:`Derivation`.
+    """
     return tuple(verify(derivation) for derivation in derivations)

@@ -61,12 +61,38 @@ FIGSIZE: dict[int, tuple[float, float]] = {1: (5.0, 3.5), 2: (10.0, 3.5), 3: (13
 
 
 def use_style() -> None:
-    """Apply :data:`STYLE` to matplotlib's global settings (call once, at the top)."""
+    """Apply :data:`STYLE` to matplotlib's global settings (call once, at the top).
+
+    Returns
+    -------
+    None
+        Matplotlib's ``rcParams`` are changed in place.
+    """
     plt.style.use(STYLE)
 
 
 def subplots(ncols: int = 1) -> tuple[Figure, list[Axes]]:
-    """A figure of ``ncols`` panels side by side (1 to 3), at the fixed size for that count."""
+    """A figure of ``ncols`` panels side by side (1 to 3), at the fixed size for that count.
+
+    Parameters
+    ----------
+    ncols : int, optional
+        The number of panels, 1, 2 or 3 (sizes in :data:`FIGSIZE`).
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure, with constrained layout.
+    axes : list of matplotlib.axes.Axes
+        The panels, left to right (a list even for one panel).
+
+    Raises
+    ------
+    TypeError
+        When ``ncols`` is not an int.
+    ValueError
+        When ``ncols`` is not 1, 2 or 3.
+    """
     if isinstance(ncols, bool) or not isinstance(ncols, int):
         raise TypeError(f"ncols must be an int, got {ncols!r}")
     if ncols not in FIGSIZE:
@@ -106,7 +132,32 @@ def _series(
 def grouped_bars(
     ax: Axes, series: Mapping[str, ArrayLike], labels: Sequence[str], *, width: float = 0.8
 ) -> None:
-    """One group of bars per label, one bar in each group per series (e.g. ``q`` at each ``T``)."""
+    """One group of bars per label, one bar in each group per series (e.g. ``q`` at each ``T``).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The panel to draw on.
+    series : mapping of str to array_like
+        The bars: one finite 1-D vector per legend entry, each as long as ``labels``.
+    labels : sequence of str
+        The label under each group.
+    width : float, optional
+        The width of a whole group, in ``(0, 1]``.
+
+    Returns
+    -------
+    None
+        The bars and a legend are drawn on ``ax``.
+
+    Raises
+    ------
+    TypeError
+        When a series is not numbers.
+    ValueError
+        When ``series`` is empty, a series is not finite or not as long as ``labels``, or
+        ``width`` is outside ``(0, 1]``.
+    """
     checked = _series("series", series, labels)
     if not 0 < width <= 1:
         raise ValueError(f"width must be in (0, 1], got {width!r}")
@@ -120,7 +171,29 @@ def grouped_bars(
 
 
 def stacked_bars(ax: Axes, parts: Mapping[str, ArrayLike], labels: Sequence[str]) -> None:
-    """Bars made of nonnegative ``parts`` stacked in order (e.g. ``H(P)`` then ``D_KL``)."""
+    """Bars made of nonnegative ``parts`` stacked in order (e.g. ``H(P)`` then ``D_KL``).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The panel to draw on.
+    parts : mapping of str to array_like
+        The layers, bottom first: nonnegative finite vectors, each as long as ``labels``.
+    labels : sequence of str
+        The label under each bar.
+
+    Returns
+    -------
+    None
+        The bars and a legend are drawn on ``ax``.
+
+    Raises
+    ------
+    TypeError
+        When a part is not numbers.
+    ValueError
+        When ``parts`` is empty, or a part is negative, not finite or of the wrong length.
+    """
     checked = _series("parts", parts, labels)
     for key, values in checked.items():
         if np.any(values < 0):
@@ -150,6 +223,36 @@ def heatmap(
     The colour scale runs from ``vmin`` (default 0: divergences are nonnegative) to ``vmax``
     (default: the largest value; fix it to show a bound, e.g. ``log 2``). A signed quantity
     takes a symmetric ``vmin = -vmax`` and a diverging ``cmap`` such as ``"RdBu_r"``.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The panel to draw on.
+    values : array_like
+        The grid of values, shape ``(len(y), len(x))``.
+    x, y : array_like
+        The finite, increasing coordinates of the columns and the rows.
+    label : str
+        The colour bar's label.
+    vmin : float, optional
+        The bottom of the colour scale.
+    vmax : float or None, optional
+        The top of the colour scale, above ``vmin``; the largest value when None.
+    cmap : str or None, optional
+        A matplotlib colour map name; the style's default when None.
+
+    Returns
+    -------
+    matplotlib.image.AxesImage
+        The image (its colour bar is added to the figure).
+
+    Raises
+    ------
+    TypeError
+        When ``x`` or ``y`` is not numbers.
+    ValueError
+        When ``values`` has the wrong shape, or ``vmin``/``vmax`` is not finite or
+        ``vmax <= vmin``.
     """
     grid = np.asarray(values, dtype=np.float64)
     xs, ys = _vector("x", x), _vector("y", y)
@@ -176,7 +279,25 @@ def heatmap(
 
 
 def mark_levels(ax: Axes, levels: Mapping[str, float]) -> None:
-    """Dashed horizontal lines at each named level (limits, bounds), labelled in the legend."""
+    """Dashed horizontal lines at each named level (limits, bounds), labelled in the legend.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The panel to draw on.
+    levels : mapping of str to float
+        ``{legend label: height}``, e.g. ``{"log n": math.log(n)}``.
+
+    Returns
+    -------
+    None
+        The lines and a legend are drawn on ``ax``.
+
+    Raises
+    ------
+    ValueError
+        When ``levels`` is empty or a level is not finite.
+    """
     if not levels:
         raise ValueError(f"levels must name at least one level, got {levels!r}")
     for name, level in levels.items():
@@ -187,7 +308,27 @@ def mark_levels(ax: Axes, levels: Mapping[str, float]) -> None:
 
 
 def loglog_slope(x: ArrayLike, y: ArrayLike) -> float:
-    """The least-squares slope of ``log |y|`` against ``log x``: the power ``a`` in ``y ∝ x^a``."""
+    """The least-squares slope of ``log |y|`` against ``log x``: the power ``a`` in ``y ∝ x^a``.
+
+    Parameters
+    ----------
+    x : array_like
+        Positive finite abscissae.
+    y : array_like
+        Nonzero finite ordinates, as many as ``x`` (at least 2).
+
+    Returns
+    -------
+    float
+        The fitted slope, e.g. ``-2`` for ``y ∝ 1/x²``.
+
+    Raises
+    ------
+    TypeError
+        When ``x`` or ``y`` is not numbers.
+    ValueError
+        When the lengths differ or are below 2, or an ``x`` is not positive or a ``y`` is 0.
+    """
     xs, ys = _vector("x", x), _vector("y", y)
     if xs.size != ys.size or xs.size < 2:
         raise ValueError(f"x and y must have the same length >= 2, got {xs.size} and {ys.size}")
@@ -198,7 +339,31 @@ def loglog_slope(x: ArrayLike, y: ArrayLike) -> float:
 
 
 def slope_guide(ax: Axes, x: ArrayLike, through: tuple[float, float], slope: float) -> None:
-    """A dotted line of the given ``slope`` on log-log axes through the point ``through``."""
+    """A dotted line of the given ``slope`` on log-log axes through the point ``through``.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The panel to draw on.
+    x : array_like
+        Positive abscissae where the line is drawn.
+    through : tuple of float
+        A point ``(x0, y0)`` with positive coordinates on the line.
+    slope : float
+        The power of the guide, ``y = y0 (x / x0) ** slope``.
+
+    Returns
+    -------
+    None
+        The line and a legend are drawn on ``ax``.
+
+    Raises
+    ------
+    TypeError
+        When ``x`` is not numbers.
+    ValueError
+        When ``through`` or an ``x`` is not positive.
+    """
     xs = _vector("x", x)
     x0, y0 = through
     if not (x0 > 0 and y0 > 0):

@@ -53,7 +53,26 @@ _TINY = float(np.finfo(np.float64).tiny)
 
 @dataclass(frozen=True)
 class Report:
-    """The worst error of an implementation over the suite of one function."""
+    """The worst error of an implementation over the suite of one function.
+
+    Parameters
+    ----------
+    function : str
+        The name of the suite (``"kl_divergence"``, …).
+    passed : bool
+        Whether the worst error is within the tolerance.
+    worst_ulps : float
+        The worst relative error over the cases, in units of ``EPS`` (``inf`` for an
+        exception, a NaN or a result of the wrong size).
+    case, about : str
+        The name and description of the case with the worst error.
+    inputs : tuple
+        That case's arguments.
+    got, expected
+        What the implementation returned there, and the 50-digit reference.
+    tolerance : str
+        The tolerance applied, as text (``"16 ε"`` or ``"rtol=1e-12"``).
+    """
 
     function: str
     passed: bool
@@ -135,9 +154,35 @@ def check_against_reference(
 ) -> Report:
     """Run ``implementation`` on every case of ``name`` and report its worst error in ε.
 
-    ``name`` is one of ``softmax``, ``log_softmax``, ``kl_divergence``, ``js_divergence``,
-    ``cross_entropy``, ``distillation_loss``. An exception, a NaN or a result of the wrong size
-    counts as an infinite error on that case.
+    An exception, a NaN or a result of the wrong size counts as an infinite error on that
+    case; the check itself never raises for a wrong implementation.
+
+    Parameters
+    ----------
+    implementation : callable
+        The function under test, called as :data:`~divsym.testing_cases.CALLS` says for
+        ``name``.
+    name : str
+        The suite: one of ``softmax``, ``log_softmax``, ``kl_divergence``, ``js_divergence``,
+        ``cross_entropy``, ``distillation_loss``.
+    rtol : float, optional
+        Relative tolerance; the case passes when the relative error is at most ``rtol``.
+        Give ``rtol`` or ``ulps``, not both.
+    ulps : float, optional
+        Tolerance in units of ``EPS`` (float64 machine epsilon); default :data:`DEFAULT_ULPS`.
+
+    Returns
+    -------
+    Report
+        The worst case, whether it passed, and what was expected there.
+
+    Raises
+    ------
+    TypeError
+        When ``implementation`` is not callable or a tolerance is not a number.
+    ValueError
+        When ``name`` is not a suite, a tolerance is negative or not finite, or both
+        ``rtol`` and ``ulps`` are given.
     """
     if not callable(implementation):
         raise TypeError(f"implementation must be callable, got {implementation!r}")
@@ -191,7 +236,36 @@ def assert_matches_reference(
 ) -> Report:
     """:func:`check_against_reference`, raising AssertionError with its report on a failure.
 
-    Called as :data:`~divsym.testing_cases.CALLS` says for ``name``.
+    Parameters
+    ----------
+    implementation : callable
+        The function under test, called as :data:`~divsym.testing_cases.CALLS` says for
+        ``name``.
+    name : str
+        The suite, as for :func:`check_against_reference`.
+    rtol : float, optional
+        Relative tolerance; the case passes when the relative error is at most ``rtol``.
+        Give ``rtol`` or ``ulps``, not both.
+    ulps : float, optional
+        Tolerance in units of ``EPS`` (float64 machine epsilon); default :data:`DEFAULT_ULPS`.
+
+    Returns
+    -------
+    Report
+        The report of a passing check.
+
+    Raises
+    ------
+    AssertionError
+        When the worst error exceeds the tolerance; the message is the report.
+    TypeError, ValueError
+        For bad arguments, as :func:`check_against_reference`.
+
+    Examples
+    --------
+    >>> import divsym
+    >>> assert_matches_reference(divsym.kl_divergence, "kl_divergence").passed
+    True
     """
     report = check_against_reference(implementation, name, rtol=rtol, ulps=ulps)
     if not report.passed:

@@ -57,6 +57,27 @@ class Context:
     The numeric backstop samples points that satisfy exactly these facts — labels and indices
     over every class, distributions normalised — so a step that needs more than is stated here
     fails there. Everything is validated here, when it is stated, with the field's name.
+
+    Parameters
+    ----------
+    distributions : tuple of sympy.IndexedBase, optional
+        Distributions normalised over the classes, ``Σ_i p_i = 1``, entries positive.
+    classes : sympy.Symbol, optional
+        The number of classes (default ``n``): a positive integer Symbol.
+    labels : tuple of sympy.Symbol, optional
+        Integer symbols known to lie in ``1..classes``.
+    ranges : dict, optional
+        Sampling ranges ``{Symbol or IndexedBase: (low, high)}`` with finite ``low < high``.
+    indices : tuple of sympy.Symbol, optional
+        Free class indices in ``1..classes``.
+
+    Raises
+    ------
+    TypeError
+        When a field has the wrong type (the message names the field and the value).
+    ValueError
+        When ``classes`` is not a positive integer Symbol, a symbol is both a label and an
+        index, ``classes`` is a label, or a range is empty, not finite or given for a label.
     """
 
     distributions: tuple[IndexedBase, ...] = ()

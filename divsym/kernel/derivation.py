@@ -25,7 +25,19 @@ _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 class Relation(str, Enum):
-    """How a step relates to the expression before it: ``previous R this``."""
+    """How a step relates to the expression before it: ``previous R this``.
+
+    Parameters
+    ----------
+    value : str
+        The relation's sign: ``"="`` (:attr:`EQ`), ``">="`` (:attr:`GE`, the previous
+        expression is at least this one) or ``"<="`` (:attr:`LE`).
+
+    Raises
+    ------
+    ValueError
+        For any other sign.
+    """
 
     EQ = "="
     GE = ">="
@@ -34,7 +46,25 @@ class Relation(str, Enum):
 
 @dataclass(frozen=True)
 class Step:
-    """One link of a derivation: ``previous <relation> expr``, because ``because``."""
+    """One link of a derivation: ``previous <relation> expr``, because ``because``.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        The expression this step arrives at.
+    because : str
+        The justification shown beside the step: prose with mathematics in ``$…$`` and
+        lecture equations referred to as ``{eq:label}`` (see :mod:`divsym.render.prose`).
+    rules : tuple of Rule, optional
+        The kernel's rewrite rules that turn the previous expression into ``expr``; empty
+        when the two canonical forms must agree on their own.
+    relation : Relation, optional
+        How the previous expression relates to ``expr`` (default :attr:`Relation.EQ`).
+
+    Notes
+    -----
+    A step is checked only inside a :class:`Derivation`, which validates its fields.
+    """
 
     expr: Expr
     because: str
@@ -44,7 +74,38 @@ class Step:
 
 @dataclass(frozen=True)
 class Derivation:
-    """A checked chain of steps; ``steps[0]`` is the starting expression (it is not checked)."""
+    """A checked chain of steps; ``steps[0]`` is the starting expression (it is not checked).
+
+    Parameters
+    ----------
+    id : str
+        A short name (letters, digits, ``-``, ``_``, ``.``): the key of its report and the
+        name of its generated files.
+    title : str
+        A one-line statement of what is derived.
+    steps : tuple of Step
+        At least two steps; the first is where the chain starts.
+    context : Context, optional
+        What the derivation assumes (normalised distributions, labels, ranges).
+    section : str, optional
+        The id of the lecture section it belongs to, or ``""``.
+    remarks : tuple of str, optional
+        Notes for the reader, in the markup of :class:`Step`'s ``because``.
+    fixed_n : tuple of int, optional
+        Numbers of classes for which the kernel writes every sum out when the symbolic
+        route does not decide a step.
+
+    Raises
+    ------
+    TypeError
+        When a field has the wrong type (the message names the field and the value).
+    ValueError
+        When a field has a wrong value, e.g. a malformed ``id`` or fewer than two steps.
+
+    See Also
+    --------
+    divsym.verify : proves a derivation and reports each step's status.
+    """
 
     id: str
     title: str
@@ -72,6 +133,27 @@ class Derivation:
 
         This is how wrong variants are made for mutation tests: a checker that cannot reject
         a flipped sign or a swapped argument proves nothing.
+
+        Parameters
+        ----------
+        index : int
+            The position of the step to change, ``0 <= index < len(steps)``.
+        expr : sympy.Expr, optional
+            The new expression; the step's own when omitted.
+        relation : Relation, optional
+            The new relation; the step's own when omitted.
+        rules : tuple of Rule, optional
+            The new rules; the step's own when omitted.
+
+        Returns
+        -------
+        Derivation
+            A new derivation; this one is unchanged.
+
+        Raises
+        ------
+        ValueError
+            When there is no step ``index``.
         """
         if not 0 <= index < len(self.steps):
             raise ValueError(f"derivation {self.id!r} has no step {index}")
@@ -87,10 +169,12 @@ class Derivation:
 
     @property
     def start(self) -> Expr:
+        """The expression the chain starts from, ``steps[0].expr``."""
         return self.steps[0].expr
 
     @property
     def end(self) -> Expr:
+        """The expression the chain arrives at, ``steps[-1].expr``."""
         return self.steps[-1].expr
 
 
