@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sympy import Expr, IndexedBase, Symbol, log, sqrt
+from sympy import Expr, Indexed, IndexedBase, Symbol, log, sqrt
 
 from divsym.identities.distillation import (
     distillation_gradient,
     distillation_temperature_squared,
     soft_loss,
 )
+from divsym.identities.distillation_stable import kl_logit_stable_form, soft_gradient_logit_form
 from divsym.identities.stable_forms import (
     jsd_stable_form,
     kl_nonnegative_terms,
@@ -25,12 +26,13 @@ from divsym.identities.stable_forms import (
     softmax_stable_form,
 )
 from divsym.symbols import definitions
-from divsym.symbols.notation import T, c, i, k, p, q, z
+from divsym.symbols.notation import T, c, i, k, p, q, v, z
 from divsym.symbols.softmax import SoftmaxProbability
+from divsym.symbols.stable import DELTA, SHIFT
 
 __all__ = ["BASE", "FORMS", "LABEL", "SPECS", "Spec"]
 
-Z, P, Q, LABELS = Symbol("z"), Symbol("p"), Symbol("q"), Symbol("labels")
+Z, V, P, Q, LABELS = Symbol("z"), Symbol("v"), Symbol("p"), Symbol("q"), Symbol("labels")
 #: The base of the logarithm, an argument of every generated reduction.
 BASE = Symbol("base", positive=True)
 #: The label of a data point in the NLL definition.
@@ -62,6 +64,19 @@ def _logits_nll() -> Expr:
     )
 
 
+def _scaled_difference(index: Expr) -> Expr:
+    """``δ_index = (z_index − v_index)/T``: student minus teacher logit, over the temperature."""
+    return (z[index] - v[index]) / T
+
+
+def _in_logits(expr: Expr) -> Expr:
+    """``expr`` with every ``δ_i`` written out as ``(z_i − v_i)/T``."""
+    return expr.replace(  # type: ignore[no-any-return]
+        lambda e: isinstance(e, Indexed) and e.base == DELTA,
+        lambda e: _scaled_difference(e.indices[0]),
+    )
+
+
 #: The expression each public function is generated from (before the array rewrites).
 FORMS: dict[str, Expr] = {
     "softmax": softmax_stable_form().end,
@@ -82,6 +97,12 @@ FORMS: dict[str, Expr] = {
     "soft_target_gradient": _student_stable(distillation_gradient().end),
     "soft_target_gradient_scaled": _student_stable(distillation_temperature_squared().end),
     "cross_entropy_logits": _student_stable(_logits_nll()),
+    # KL(softmax(v/T) ‖ softmax(z/T)) from the logits and the teacher's probabilities p: the
+    # last line of kl-logit-stable-form, exact to rounding when student and teacher are close.
+    "kl_logits": _in_logits(kl_logit_stable_form().end),
+    # (q_k − p_k)/T from the logits (last line of soft-gradient-logit-form), and T² times it.
+    "soft_target_gradient_logits": _in_logits(soft_gradient_logit_form().end),
+    "soft_target_gradient_logits_scaled": T**2 * _in_logits(soft_gradient_logit_form().end),
 }
 
 
@@ -101,6 +122,10 @@ _TWO = Spec({p: P, q: Q}, (BASE,))
 #: Student logits z and soft targets p, elementwise in the free class k.
 _GRADIENT = Spec({z: Z, p: P}, (T,), {"index": k, "shifts": {c: z}})
 
+_ARGMAX_SHIFT = {SHIFT: (k, _scaled_difference(k), p)}
+#: Student logits z, teacher logits v and probabilities p, elementwise in the free class k.
+_LOGIT_GRADIENT = Spec({z: Z, v: V, p: P}, (T,), {"index": k, "argmax_shifts": _ARGMAX_SHIFT})
+
 #: name → how it is generated; the order is the order of the generated module.
 SPECS: dict[str, Spec] = {
     "softmax": _LOGITS,
@@ -117,4 +142,8 @@ SPECS: dict[str, Spec] = {
     "cross_entropy_logits": Spec(
         {z: Z}, (LABELS, T), {"labels": {LABEL: LABELS}, "shifts": {c: z}}
     ),
+    # The shift m of the logit-space forms: δ at the teacher's largest probability.
+    "kl_logits": Spec({z: Z, v: V, p: P}, (T,), {"argmax_shifts": _ARGMAX_SHIFT}),
+    "soft_target_gradient_logits": _LOGIT_GRADIENT,
+    "soft_target_gradient_logits_scaled": _LOGIT_GRADIENT,
 }

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sympy import (
+    Add,
     Expr,
     Indexed,
     IndexedBase,
@@ -34,16 +35,20 @@ from sympy import (
     log,
     numbered_symbols,
 )
+from sympy.codegen.cfunctions import expm1, log1p
 from sympy.utilities.lambdify import _EvaluatorPrinter
 
 from divsym.codegen.forms import FORMS, SPECS
 from divsym.codegen.printer import SCALARS, DivsymPrinter
 from divsym.symbols.stable import (
+    AtArgmax,
     AtLabels,
     ClassMax,
     ClassSum,
+    Expm1MinusX,
     LogSumExp,
     RelEntr,
+    ScaledExpm1MinusX,
     ScaledXMinusLog1p,
     XLogY,
     XMinusLog1p,
@@ -138,6 +143,39 @@ def _use_logsumexp(expr: Expr) -> Expr:
     )
 
 
+def _use_scaled_expm1(expr: Expr) -> Expr:
+    """``w·Expm1MinusX(x)`` → ``ScaledExpm1MinusX(w, x)``: one kernel call per term."""
+
+    def rewrite(term: Mul) -> Expr:
+        nodes = [factor for factor in term.args if isinstance(factor, Expm1MinusX)]
+        if len(nodes) != 1:
+            return term
+        return ScaledExpm1MinusX(term / nodes[0], nodes[0].args[0])
+
+    return expr.replace(  # type: ignore[no-any-return]
+        lambda e: isinstance(e, Mul) and any(isinstance(a, Expm1MinusX) for a in e.args), rewrite
+    )
+
+
+def _use_expm1_log1p(expr: Expr) -> Expr:
+    """``exp(x) − 1 + r`` → ``expm1(x) + r`` (one ``exp`` in the sum) and ``log(1 + y)`` →
+    ``log1p(y)``: each exactly equal."""
+
+    def is_expm1(e: Expr) -> bool:
+        return isinstance(e, Add) and -1 in e.args and sum(isinstance(a, exp) for a in e.args) == 1
+
+    def to_expm1(e: Add) -> Expr:
+        power = next(a for a in e.args if isinstance(a, exp))
+        rest = [a for a in e.args if a is not power and a != -1]
+        return Add(expm1(power.args[0]), *rest)
+
+    def is_log1p(e: Expr) -> bool:
+        return isinstance(e, log) and isinstance(e.args[0], Add) and 1 in e.args[0].args
+
+    expr = expr.replace(is_expm1, to_expm1)
+    return expr.replace(is_log1p, lambda e: log1p(e.args[0] - 1))  # type: ignore[no-any-return]
+
+
 USE_XLOGY = Rewrite(
     "xlogy", "x·log y → XLogY(x, y) and x·log(x/y) → RelEntr(x, y), with 0·log 0 = 0", _use_xlogy
 )
@@ -147,9 +185,21 @@ USE_WEIGHTED = Rewrite(
     _use_weighted,
 )
 USE_LOGSUMEXP = Rewrite("logsumexp", "log Σ_j exp(x_j) → LogSumExp(x)", _use_logsumexp)
+USE_SCALED_EXPM1 = Rewrite(
+    "scaled-expm1-minus-x", "w·(e^x − 1 − x) → ScaledExpm1MinusX(w, x)", _use_scaled_expm1
+)
+USE_EXPM1_LOG1P = Rewrite(
+    "expm1-log1p", "exp(x) − 1 → expm1(x) and log(1 + y) → log1p(y)", _use_expm1_log1p
+)
 
 #: Every rewrite, in the order :func:`array_expression` applies them.
-REWRITES: tuple[Rewrite, ...] = (USE_XLOGY, USE_WEIGHTED, USE_LOGSUMEXP)
+REWRITES: tuple[Rewrite, ...] = (
+    USE_XLOGY,
+    USE_WEIGHTED,
+    USE_SCALED_EXPM1,
+    USE_EXPM1_LOG1P,
+    USE_LOGSUMEXP,
+)
 
 
 def array_expression(
@@ -159,13 +209,19 @@ def array_expression(
     index: Symbol | None = None,
     labels: Mapping[Symbol, Symbol] | None = None,
     shifts: Mapping[Symbol, IndexedBase] | None = None,
+    argmax_shifts: Mapping[Symbol, tuple[Symbol, Expr, IndexedBase]] | None = None,
 ) -> Expr:
     """``expr`` as an array expression over ``arrays``.
 
     - every Sum over the classes becomes a :class:`ClassSum` (its summand rewritten);
     - ``base[index]`` (the free class index of an elementwise result) becomes the array;
     - ``base[y]`` for a label symbol ``y`` becomes ``AtLabels(array, labels[y])``;
-    - a shift symbol ``c`` in ``shifts`` becomes ``ClassMax`` of the array of its base.
+    - a shift symbol ``c`` in ``shifts`` becomes ``ClassMax`` of the array of its base;
+    - a shift symbol ``m`` in ``argmax_shifts`` given as ``(k, x_k, w)`` becomes
+      ``AtArgmax(x, w)``: the entry ``x_k`` (an expression in the index ``k``) at the class
+      where the weights ``w`` are largest;
+    - ``exp(x) − 1`` and ``log(1 + y)`` become ``expm1``/``log1p``, ``w·(e^x − 1 − x)`` one
+      :class:`ScaledExpm1MinusX`.
     """
 
     def vectorise(s: Sum) -> Expr:
@@ -194,9 +250,15 @@ def array_expression(
     result = result.xreplace(
         {shift: ClassMax(arrays[base], AXIS) for shift, base in (shifts or {}).items()}
     )
+    for shift, (bound, entry, weights) in (argmax_shifts or {}).items():
+        values = entry.replace(
+            lambda e, bound=bound: isinstance(e, Indexed) and e.indices == (bound,),
+            lambda e: arrays[e.base],
+        )
+        result = result.xreplace({shift: AtArgmax(values, arrays[weights], AXIS)})
     if result.has(Indexed):
         raise ValueError(f"entries left that are not arrays: {result.atoms(Indexed)}")
-    return _use_logsumexp(result)
+    return _use_logsumexp(_use_expm1_log1p(_use_scaled_expm1(result)))
 
 
 def _two_pass_cse(expr: Expr) -> tuple[list[tuple[Symbol, Expr]], Expr]:

@@ -19,11 +19,13 @@ from sympy import Expr, Pow, Rational, exp, log
 from sympy.printing.numpy import NumPyPrinter
 
 from divsym.symbols.stable import (
+    AtArgmax,
     AtLabels,
     ClassMax,
     ClassSum,
     LogSumExp,
     RelEntr,
+    ScaledExpm1MinusX,
     ScaledXMinusLog1p,
     XLogY,
 )
@@ -78,6 +80,12 @@ class DivsymPrinter(NumPyPrinter):
 
     def _print_ScaledXMinusLog1p(self, expr: ScaledXMinusLog1p) -> str:
         return self._call("kernels.kernel_x_minus_log1p", *expr.args)
+
+    def _print_ScaledExpm1MinusX(self, expr: ScaledExpm1MinusX) -> str:
+        return self._call("kernels.kernel_expm1_minus", *expr.args)
+
+    def _print_AtArgmax(self, expr: AtArgmax) -> str:
+        return self._call("kernels.kernel_at_argmax", *expr.args)
 
 
 def _scalar_function(expr: Expr) -> tuple[str, Expr] | None:

@@ -79,6 +79,26 @@ def cross_entropy_logits(xp, kernels, z, labels, T, axis):
     return kernels.kernel_logsumexp((x1 + z)/T, axis) - (x1 + kernels.kernel_at_labels(z, labels, axis))/T
 
 
+def kl_logits(xp, kernels, z, v, p, T, axis):
+    x1 = -v + z
+    x2 = kernels.kernel_at_argmax(x1/T, p, axis) - x1/T
+    return xp.sum(kernels.kernel_expm1_minus(p, -x2 - xp.log1p(xp.sum(p*xp.expm1(-x2), axis=axis, keepdims=True))), axis=axis, keepdims=True)
+
+
+def soft_target_gradient_logits(xp, kernels, z, v, p, T, axis):
+    x1 = -v + z
+    x2 = xp.expm1(-kernels.kernel_at_argmax(x1/T, p, axis) + x1/T)
+    x3 = xp.sum(p*x2, axis=axis, keepdims=True)
+    return p*(x2 - x3)/(T*(x3 + 1))
+
+
+def soft_target_gradient_logits_scaled(xp, kernels, z, v, p, T, axis):
+    x1 = -v + z
+    x2 = xp.expm1(-kernels.kernel_at_argmax(x1/T, p, axis) + x1/T)
+    x3 = xp.sum(p*x2, axis=axis, keepdims=True)
+    return T*p*(x2 - x3)/(x3 + 1)
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     'softmax': softmax,
     'log_softmax': log_softmax,
@@ -92,4 +112,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     'soft_target_gradient': soft_target_gradient,
     'soft_target_gradient_scaled': soft_target_gradient_scaled,
     'cross_entropy_logits': cross_entropy_logits,
+    'kl_logits': kl_logits,
+    'soft_target_gradient_logits': soft_target_gradient_logits,
+    'soft_target_gradient_logits_scaled': soft_target_gradient_logits_scaled,
 }

@@ -4,16 +4,20 @@ hard-label cross-entropy from logits.
 Nothing here is a formula written by hand: every value is a function that ``divsym build``
 generated into :mod:`divsym.numeric._generated` (see ``divsym.codegen.forms``):
 
-- the soft loss in the KL form is :func:`~divsym.numeric.functions.kl_divergence` (the
-  nonnegative-terms kernel, accurate for close distributions — never CE − H) of the
-  :func:`~divsym.numeric.functions.softmax` of both logits at the temperature ``T``;
+- the soft loss in the KL form is ``kl_logits``, the last line of ``kl-logit-stable-form``:
+  ``Σ_i p_i (e^{d_i} − 1 − d_i)`` with ``d_i = log q_i − log p_i`` formed from the scaled
+  logit differences ``(s_i − t_i)/T`` (never from the two probability vectors, never as
+  CE − H), so it is exact to rounding when student and teacher are close; rows where the
+  teacher's probability is 0 somewhere take the nonnegative-terms KL of both softmaxes;
 - the soft loss in the CE form is ``soft_cross_entropy_logits``, ``−Σ_i p_i log q_i`` with
   ``log q_i`` the proved stable log-softmax of the student's logits (every term ≥ 0);
-- the gradient with respect to the student's logits is ``soft_target_gradient``, the last line
-  ``(q_k − p_k)/T`` of the proved derivation ``distillation-gradient``, or with ``T²``
-  ``soft_target_gradient_scaled``, the last line ``T (q_k − p_k)`` of
-  ``distillation-temperature-squared``; the hard-label part is the same derivation at ``T = 1``
-  with one-hot targets, ``q_k − δ_ky`` (``hard-label-gradient``);
+- the gradient with respect to the student's logits is ``soft_target_gradient_logits``, the
+  last line of ``soft-gradient-logit-form`` (``(q_k − p_k)/T`` formed from the scaled logit
+  differences, exact to rounding for close logits), or ``T²`` times it; rows where the
+  teacher's probability is 0 somewhere take ``soft_target_gradient``, the last line
+  ``(q_k − p_k)/T`` of ``distillation-gradient`` (``T (q_k − p_k)`` of
+  ``distillation-temperature-squared`` with ``T²``); the hard-label part is the same
+  derivation at ``T = 1`` with one-hot targets, ``q_k − δ_ky`` (``hard-label-gradient``);
 - the hard-label loss is ``cross_entropy_logits``, ``−log q_y`` with the stable log-softmax.
 
 Conventions (each tested):
@@ -45,7 +49,7 @@ from numpy.typing import ArrayLike
 
 from divsym.numeric import _generated
 from divsym.numeric.functions import kl_divergence, log_softmax, softmax
-from divsym.numeric.validation import as_float_array, as_labels, positive_scalar
+from divsym.numeric.validation import as_float_array, as_labels, check_logits, positive_scalar
 from divsym.numeric.xp_kernels import NUMPY_KERNELS, XpKernels
 
 __all__ = [
@@ -161,6 +165,8 @@ def _reduce(xp: Any, rows: Any, reduction: str, mean: bool) -> Any:
 def _check_masks(xp: Any, s: Any, p: Any) -> None:
     """A student logit of −inf where the teacher's probability is > 0 makes the loss +inf and
     its gradient meaningless: refused, naming the row and class."""
+    if bool(xp.all(xp.isfinite(s))):
+        return
     bad = (s == -math.inf) & (p > 0)
     if bool(xp.any(bad)):
         where = tuple(int(k) for k in np.argwhere(_host(bad))[0])
@@ -171,20 +177,86 @@ def _check_masks(xp: Any, s: Any, p: Any) -> None:
         )
 
 
+def _check_student(xp: Any, s: Any) -> None:
+    """NaN, ``+inf`` or a row of ``−inf`` in the student's logits: a named ValueError.
+
+    One reduction (every row's largest logit finite) on the fast path; the message from
+    :func:`~divsym.numeric.validation.check_logits`.
+    """
+    if not bool(xp.all(xp.isfinite(xp.max(s, axis=-1)))):
+        check_logits("student_logits", _host(s))
+
+
+def _kl_rows(xp: Any, kernels: Any, s: Any, t: Any, p: Any, T: float) -> Any:
+    """``KL(softmax(t/T) ‖ softmax(s/T))`` per row from the logits: the generated last line of
+    ``kl-logit-stable-form`` (exact to rounding for close logits).
+
+    That form weighs each class by the teacher's ``p``; a row where some ``p`` is 0 (a masked
+    class, or one that underflowed) would lose the student's mass there, so such rows (and
+    any row the logit form cannot evaluate) take the probability form
+    :func:`~divsym.numeric.functions.kl_divergence` of both softmaxes instead.
+    """
+    empty = p == 0
+    if bool(xp.any(empty)):
+        row_empty = xp.any(empty, axis=-1, keepdims=True)
+        zero = xp.zeros_like(s)
+        s_safe, t_safe = xp.where(row_empty, zero, s), xp.where(row_empty, zero, t)
+    else:
+        row_empty, s_safe, t_safe = None, s, t
+    with np.errstate(over="ignore", invalid="ignore"):
+        rows = _generated.FUNCTIONS["kl_logits"](xp, kernels, s_safe, t_safe, p, T, -1)
+    rows = xp.squeeze(rows, axis=-1)
+    if xp is np and rows.dtype != p.dtype:
+        rows = rows.astype(p.dtype)
+    fallback = ~xp.isfinite(rows)
+    if row_empty is not None:
+        fallback = fallback | xp.squeeze(row_empty, axis=-1)
+    if bool(xp.any(fallback)):
+        rows = xp.where(fallback, kl_divergence(p, softmax(s, T)), rows)
+    return rows
+
+
+def _soft_gradient(
+    xp: Any, kernels: Any, s: Any, t: Any, p: Any, T: float, temperature_squared: bool
+) -> Any:
+    """``(q − p)/T`` (or ``T (q − p)``) from the logits: the generated last line of
+    ``soft-gradient-logit-form``; rows where the teacher's probability is 0 somewhere take the
+    last line of ``distillation-gradient`` (``distillation-temperature-squared``) instead."""
+    suffix = "_scaled" if temperature_squared else ""
+    empty = p == 0
+    if not bool(xp.any(empty)):
+        with np.errstate(over="ignore", invalid="ignore"):
+            grad = _generated.FUNCTIONS[f"soft_target_gradient_logits{suffix}"](
+                xp, kernels, s, t, p, T, -1
+            )
+        if bool(xp.all(xp.isfinite(grad))):
+            return grad
+        row_empty = ~xp.all(xp.isfinite(grad), axis=-1, keepdims=True)
+    else:
+        row_empty = xp.any(empty, axis=-1, keepdims=True)
+    zero = xp.zeros_like(s)
+    with np.errstate(over="ignore", invalid="ignore"):
+        logit = _generated.FUNCTIONS[f"soft_target_gradient_logits{suffix}"](
+            xp, kernels, xp.where(row_empty, zero, s), xp.where(row_empty, zero, t), p, T, -1
+        )
+    name = "soft_target_gradient_scaled" if temperature_squared else "soft_target_gradient"
+    return xp.where(row_empty, _generated.FUNCTIONS[name](xp, kernels, s, p, T, -1), logit)
+
+
 def _soft_rows(xp: Any, kernels: Any, s: Any, t: Any, T: float, form: str) -> tuple[Any, Any]:
     """``(soft loss per row, teacher probabilities p)`` of the student logits ``s``."""
     p = softmax(t, T)
-    q = softmax(s, T)
+    _check_student(xp, s)
     _check_masks(xp, s, p)
     if form == "kl":
-        return kl_divergence(p, q), p
+        return _kl_rows(xp, kernels, s, t, p, T), p
     with np.errstate(invalid="ignore"):  # 0 · (−inf) at a masked class: NaN, replaced below
         rows = _generated.FUNCTIONS["soft_cross_entropy_logits"](xp, kernels, s, p, T, -1)
     rows = xp.squeeze(rows, axis=-1)
     if bool(xp.any(xp.isnan(rows))):  # 0 · (−inf) at a class masked in both: H(p) + KL
         from divsym.numeric.functions import entropy
 
-        rows = xp.where(xp.isnan(rows), entropy(p) + kl_divergence(p, q), rows)
+        rows = xp.where(xp.isnan(rows), entropy(p) + kl_divergence(p, softmax(s, T)), rows)
     return rows, p
 
 
@@ -283,10 +355,9 @@ def distillation_loss_grad(
     grad: Any = None
     if weight > 0:
         p = softmax(t, temperature)
-        softmax(s, temperature)  # validates the student's logits with a named error
+        _check_student(xp, s)
         _check_masks(xp, s, p)
-        name = "soft_target_gradient_scaled" if temperature_squared else "soft_target_gradient"
-        grad = weight * _generated.FUNCTIONS[name](xp, kernels, s, p, temperature, -1)
+        grad = weight * _soft_gradient(xp, kernels, s, t, p, temperature, temperature_squared)
     if label_array is not None and weight < 1:
         log_softmax(s)
         target = _one_hot(xp, label_array, s)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from divsym.numeric import kernels
+from divsym.numeric import kernels, logit_kernels
 
 __all__ = ["NUMPY_KERNELS", "SERIES_THRESHOLD", "NumpyKernels", "XpKernels"]
 
@@ -26,7 +26,19 @@ SERIES_THRESHOLD = 0.2
 _ARTANH_TAIL = tuple(1.0 / (2 * k + 3) for k in range(9))
 
 #: What a namespace must have for the accurate kernels; without one of them: a TypeError.
-REQUIRED = ("log1p", "where", "exp", "log", "sum", "max", "argmax", "arange", "reshape", "abs")
+REQUIRED = (
+    "log1p",
+    "expm1",
+    "where",
+    "exp",
+    "log",
+    "sum",
+    "max",
+    "argmax",
+    "arange",
+    "reshape",
+    "abs",
+)
 
 
 class NumpyKernels:
@@ -35,6 +47,8 @@ class NumpyKernels:
     kernel_xlogy = staticmethod(kernels.kernel_xlogy)
     kernel_logsumexp = staticmethod(kernels.kernel_logsumexp)
     kernel_x_minus_log1p = staticmethod(kernels.kernel_x_minus_log1p)
+    kernel_expm1_minus = staticmethod(logit_kernels.kernel_expm1_minus)
+    kernel_at_argmax = staticmethod(logit_kernels.kernel_at_argmax)
 
     @staticmethod
     def kernel_at_labels(q: Any, labels: Any, axis: int) -> Any:
@@ -106,6 +120,30 @@ class XpKernels:
         ratio = xp.where(small, xp.ones_like(x), u / safe_w)
         f = xp.where(small, series, x - xp.log(ratio))
         return xp.where(empty, v, f * safe_w)
+
+    def kernel_expm1_minus(self, w: Any, x: Any) -> Any:
+        """``w·(e^x − 1 − x)``: the series of :mod:`divsym.numeric.logit_kernels` (all
+        :data:`~divsym.numeric.logit_kernels.MAX_TERMS` terms) where ``|x|`` is below its
+        threshold, ``expm1(x) − x`` elsewhere; ``0`` where ``w = 0``. Each branch sees only
+        finite values it keeps, so autograd through the discarded one adds no NaN."""
+        xp = self.xp
+        small = xp.abs(x) < logit_kernels.THRESHOLD
+        inside = xp.where(small, x, xp.zeros_like(x))
+        coefficients = logit_kernels.COEFFICIENTS
+        h = xp.zeros_like(inside) + coefficients[-1]
+        for coefficient in reversed(coefficients[:-1]):
+            h = h * inside + coefficient
+        series = h * inside * inside
+        outside = xp.where(small, xp.zeros_like(x), x)
+        f = xp.where(small, series, xp.expm1(outside) - outside)
+        return xp.where(w == 0, xp.zeros_like(f), w * f)
+
+    def kernel_at_argmax(self, x: Any, w: Any, axis: int) -> Any:
+        """``x`` at the class where ``w`` is largest (a masked sum, as the labels)."""
+        xp = self.xp
+        top = xp.argmax(w, axis=axis, keepdims=True)
+        chosen = self._classes(w, axis) == top
+        return xp.sum(xp.where(chosen, x, xp.zeros_like(x)), axis=axis, keepdims=True)
 
     def kernel_at_labels(self, q: Any, labels: Any, axis: int) -> Any:
         """``q`` at each row's label (a masked sum: every namespace has ``where`` and ``sum``)."""
