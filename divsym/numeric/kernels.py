@@ -84,7 +84,10 @@ class Workspace:
 #: Bytes of the block freed once per process to raise glibc's mmap threshold: glibc then
 #: serves allocations below it from its heap (no page faults) and trims the heap only when
 #: twice as much is free. More than the temporaries of one block, less than the 4 MiB from
-#: which NumPy asks for huge pages.
+#: which NumPy asks for huge pages. The limit this sets: the temporaries that one block makes
+#: and frees must stay below the trim threshold, 2 × 3 MiB (12 block-sized float64 arrays at
+#: 512 KiB blocks); above it, whether each block trims the heap and faults it in again
+#: depends on the heap's layout before the call (see tests/test_kernels.py).
 PRIME_BYTES = 3 << 20
 
 _primed = False
