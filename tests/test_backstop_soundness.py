@@ -15,9 +15,11 @@ import random
 import pytest
 from sympy import (
     Abs,
+    Add,
     Expr,
     IndexedBase,
     Integral,
+    Limit,
     Max,
     Mul,
     Pow,
@@ -26,6 +28,7 @@ from sympy import (
     Sum,
     Symbol,
     exp,
+    factorial,
     log,
     oo,
     sqrt,
@@ -241,6 +244,70 @@ def test_divergent_integral_equals_nothing(claimed: Expr) -> None:
     for integral in (UnitIntegral(1 / s, s), Integral(1 / s, (s, 0, 1))):
         result = check(integral, claimed)
         assert not result.ok, (integral, claimed, result.detail)
+
+
+# 7b. limits: digits lost near the limit point, slow convergence ----------------------------
+
+_u = Symbol("u", positive=True)
+
+
+def _at_zero(expr: Expr) -> Expr:
+    return Limit(expr, _u, 0, "+")
+
+
+def _exp_remainder(order: int) -> Expr:
+    """``e^u − Σ_{m<order} u^m/m!``, which is ``u^order/order! + O(u^(order+1))``."""
+    return exp(_u) - Add(*(_u**m / factorial(m) for m in range(order)))
+
+
+@pytest.mark.parametrize("order", [2, 3, 5])
+def test_a_limit_of_a_difference_of_high_order_gets_the_digits_it_needs(order: int) -> None:
+    # At u = 10^-120 the remainder is 10^(-120·order): 240 to 600 digits cancel. The limit is
+    # 1/order! (Taylor); the backstop raises its precision until the value stops moving.
+    quotient = _at_zero(_exp_remainder(order) / _u**order)
+    assert check(quotient, 1 / factorial(order)).ok
+    assert not check(quotient, 1 / factorial(order + 1)).ok
+
+
+@pytest.mark.parametrize(
+    ("limit", "false_claim"),
+    [
+        # Before the precision checks (commit 89e4f2b) the backstop accepted each of these:
+        # at 230 digits 1 + u^4 and 1 + u^6 round to 1 at both points it evaluates, so the
+        # two values agreed on the wrong number. The limits are 1 and e.
+        (_at_zero(log(1 + _u**4) / _u**4), S.Zero),
+        (_at_zero(log(1 + _u**6) / _u**6), S.Zero),
+        (_at_zero((1 + _u**4) ** (1 / _u**4)), S.One),
+        (_at_zero((1 + _u**6) ** (1 / _u**6)), S.One),
+        # Cancellation inside a larger expression (the old backstop rejected this one only
+        # because its rounding noise moved between the two points): the limit is 1 + 1/24.
+        (_at_zero(_exp_remainder(4) / _u**4 + 1), S.One),
+    ],
+)
+def test_a_value_lost_to_cancellation_is_not_a_limit(limit: Expr, false_claim: Expr) -> None:
+    result = check(limit, false_claim)
+    assert not result.ok, result.detail
+
+
+def test_a_difference_beyond_the_digits_a_limit_may_use_cannot_be_evaluated() -> None:
+    # Order 6 at 10^-120 cancels 720 digits, more than the 710 a limit may use: whatever
+    # the claim, the step is not checked ("cannot", never a pass).
+    limit = _at_zero(_exp_remainder(6) / _u**6)
+    for claimed in (Rational(1, 720), S.Zero):
+        result = check(limit, claimed)
+        assert not result.ok
+        assert not result.evaluated
+        assert "cannot be evaluated" in result.detail, result.detail
+
+
+@pytest.mark.parametrize("claimed", [S.Zero, 1 / log(S(10) ** 120)])
+def test_a_slowly_converging_limit_does_not_pass(claimed: Expr) -> None:
+    # 1/log(1/u) tends to 0, but only like 1/log: 1/138 at u = 10^-60 and 1/276 at
+    # u = 10^-120. Neither the true limit nor the value at the nearer point may pass.
+    result = check(_at_zero(1 / log(1 / _u)), claimed)
+    assert not result.ok
+    assert not result.evaluated
+    assert "does not converge numerically" in result.detail
 
 
 # 8. free class indices ---------------------------------------------------------------------

@@ -12,9 +12,20 @@ symbolic routes it checks:
   methods at two precisions agree (mpmath gives a number for divergent series too);
 * a ``Derivative`` is ``mpmath.diff`` of the evaluated expression (finite differences at
   raised precision, exact for the smooth expressions divsym differentiates);
-* a ``Limit`` is its argument at two points approaching the limit point, ``x0 ± 10^-40`` and
-  ``x0 ± 10^-80`` (``±10^40``, ``±10^80`` at infinity); the two must agree to the backstop's
-  tolerance, which is exact enough for limits converging like ``O(|x - x0|)`` or faster;
+* a ``Limit`` is its argument at two points approaching the limit point, ``x0 ± 10^-60`` and
+  ``x0 ± 10^-120`` (``±10^60``, ``±10^120`` at infinity); the two must agree to the backstop's
+  tolerance, which is exact enough for limits converging like ``O(|x - x0|)`` or faster.
+  Near the limit point the argument is mostly a difference of nearly equal numbers
+  (``(e^u − 1 − u)/u²`` cancels 240 digits at ``u = 10^-120``), so the digits are raised until
+  the values are trustworthy: both points at 130 digits beyond the working precision; when
+  they disagree, the nearer one again with 20 more digits — rounding noise moves, a limit that
+  converges slowly (or not at all) does not, and is :class:`Unevaluable` — and, if it moved,
+  everything again with 120 more digits, up to 610 more, after which the limit cannot be
+  evaluated. Cancellation can also give an exact 0 (``e^u − 1 − u`` rounded), the same at both
+  points and at 20 more digits: when a sum inside the limit came out exactly 0 (or a log or a
+  large power met exactly 1) on the way, agreement counts only if the value at ``10^-60``
+  stays with 240 more digits. What still passes unseen is a cancellation of order 8 or more
+  at ``10^-60`` (``log(1 + u^12)/u^12`` reads 0): beyond what any divsym limit needs;
 * an ``Integral`` (a :class:`~divsym.symbols.gibbs.UnitIntegral` as its ``as_integral()``,
   never its SymPy closed form) is ``mpmath.quad`` and counts only with a small error estimate;
 * ``argmax``/``argmin`` is the optimiser over the grid
@@ -107,8 +118,23 @@ TOLERANCE = mpmath.mpf("1e-35")
 _EXP_LIMIT = mpmath.mpf(10) ** 300
 #: Digits of the quadrature (tanh-sinh): enough for the 1e-35 tolerance, half the cost of 100.
 _QUADRATURE_DIGITS = 60
+#: A power of exactly 1 with an exponent above this may hide a base 1 + ε rounded to 1 (the
+#: lost factor is about ``exponent · ε``); below it, the loss is far under the tolerance.
+_AMPLIFYING = mpmath.mpf(10) ** 20
 #: A ``Limit`` is evaluated at ``10^-e`` from its limit point for these ``e`` (``10^e`` at ∞).
 _LIMIT_EXPONENTS = (60, 120)
+#: Rounding noise in a limit's value moves when computed with this many more digits (by about
+#: its own size): a value that does not move is not noise.
+_PRECISION_CHECK_DIGITS = 20
+#: When a limit's two values agree but a sum came out exactly 0 (or a log or power met exactly
+#: 1) on the way, the nearer-than-needed agreement may be two equal artefacts of cancellation:
+#: the value at ``10^-60`` is computed again with this many more digits and must not change.
+#: An artefact that survives it is a difference of order 8 or more at ``10^-60``.
+_CONFIRM_DIGITS = 2 * max(_LIMIT_EXPONENTS)
+#: Extra digits a ``Limit`` may use beyond the working precision, in steps of 120 from 130:
+#: with the working 100, a difference of fifth order at ``10^-120`` (600 digits cancel) keeps
+#: 110; beyond that the limit cannot be evaluated.
+_LIMIT_MAX_EXTRA_DIGITS = 5 * max(_LIMIT_EXPONENTS) + 10
 
 
 class Undefined(Exception):  # noqa: N818 - a mathematical outcome, not a crash
@@ -239,6 +265,12 @@ class Evaluator:
         self.point = point
         self.deadline = deadline
         self._memo: dict[tuple[Any, ...], Any] = {}
+        #: How many sums came out exactly 0 and logs or powers met exactly 1 inside a Limit,
+        #: depending on its variable: the marks of digits lost to cancellation or absorption
+        #: that a few more digits would not reveal (:meth:`_exact`).
+        self.exact_cancellations = 0
+        #: The variables of the Limits being evaluated, innermost last.
+        self._limit_variables: tuple[Basic, ...] = ()
 
     def __call__(self, expr: Basic) -> Any:
         """The finite real value of ``expr`` at the point, or an exception (module docstring)."""
@@ -282,6 +314,8 @@ class Evaluator:
         total = self.value(args[0], bound)
         for arg in args[1:]:
             total += self.value(arg, bound)
+        if total == 0 and self._limit_variables:
+            self._exact(expr, bound)  # e^u - 1 - u - u^2/2 - u^3/6 at too few digits
         return total
 
     def _mul(self, expr: Mul, bound: Bound) -> Any:
@@ -293,6 +327,8 @@ class Evaluator:
 
     def _pow(self, expr: Pow, bound: Bound) -> Any:
         base, exponent = (self.value(a, bound) for a in expr.args)
+        if base == 1 and self._limit_variables and abs(exponent) > _AMPLIFYING:
+            self._exact(expr, bound)  # (1 + u^6)^(1/u^6) at too few digits
         if base == 0 and exponent < 0:
             raise Undefined(f"{expr} divides by zero")
         if exponent == -1:
@@ -308,7 +344,25 @@ class Evaluator:
         argument = self.value(expr.args[0], bound)
         if argument <= 0:
             raise Undefined(f"{expr} takes the log of {mpmath.nstr(argument, 12)}")
+        if argument == 1 and self._limit_variables:
+            self._exact(expr, bound)
         return mpmath.log(argument)
+
+    def _exact(self, expr: Basic, bound: Bound) -> None:
+        """Count an exact 0 (or 1) of ``expr`` inside a Limit as a possible loss of digits,
+        unless it is exact at every precision: ``expr`` does not depend on a limit variable
+        (data cancel exactly or not at all), or it is an Add whose terms cancel as written once
+        its integers take their values (``exp(z_k u) − exp(z_j u)`` at ``j = k``)."""
+        if not expr.has(*self._limit_variables):
+            return
+        if isinstance(expr, Add):
+            if not any(self.value(arg, bound) for arg in expr.args):
+                return  # nothing cancelled: every term is 0
+            integers = _integer_symbols(expr)
+            values = tuple(int(self.value(symbol, bound)) for symbol in integers)
+            if _cancels_as_written(expr, integers, values):
+                return
+        self.exact_cancellations += 1
 
     # -- logic ------------------------------------------------------------------------------
     def _truth(self, condition: Basic, bound: Bound) -> bool:
@@ -378,6 +432,8 @@ class Evaluator:
             values.append(term(j))
         if is_sum:
             total = mpmath.fsum(values)
+            if total == 0 and self._limit_variables and any(values):
+                self._exact(function, bound)
             return -total if flip else total
         product = mpmath.fprod(values)
         if flip and product == 0:
@@ -446,30 +502,72 @@ class Evaluator:
         return mpmath.diff(function, at, orders)
 
     def _limit(self, expr: Limit, bound: Bound) -> Any:
+        """The limit as the argument's value at two points approaching it, with the digits
+        raised until the values are not artefacts of rounding (module docstring)."""
         self.deadline.check()
-        function, variable, x0, direction = expr.args
-        if not x0.is_infinite and str(direction) not in ("+", "-"):
+        x0, direction = expr.args[2], str(expr.args[3])
+        if not x0.is_infinite and direction not in ("+", "-"):
             raise Unevaluable(f"a two-sided limit at {x0} is not evaluated numerically")
         point = 0 if x0.is_infinite else self.value(x0, bound)
         # f near x0 differs from f(x0) by ~10^-120: 120 more digits keep that difference
-        # (and x0 ± 10^-120 apart from x0).
-        extra = max(_LIMIT_EXPONENTS) + 10
-        if point != 0:
-            extra += max(0, int(mpmath.log10(abs(point))))
-        with mpmath.workdps(mpmath.mp.dps + extra):
-            steps = [mpmath.mpf(10) ** -e for e in _LIMIT_EXPONENTS]
-            if x0.is_infinite:
-                where = [(1 if x0.is_extended_positive else -1) / h for h in steps]
-            else:
-                where = [point + h if str(direction) == "+" else point - h for h in steps]
-            near, nearer = (self.value(function, {**bound, variable: w}) for w in where)
-        near, nearer = _real(near, expr), _real(nearer, expr)
-        if not agrees(near, nearer, "="):
-            raise Unevaluable(
-                f"{expr} does not converge numerically: "
-                f"{mpmath.nstr(near, 12)} then {mpmath.nstr(nearer, 12)}"
+        # (and x0 ± 10^-120 apart from x0); a difference of order k needs ~120 k more.
+        base = mpmath.mp.dps + (max(0, int(mpmath.log10(abs(point)))) if point != 0 else 0)
+        step = max(_LIMIT_EXPONENTS)
+        for extra in range(step + 10, _LIMIT_MAX_EXTRA_DIGITS + 1, step):
+            digits = base + extra
+            before = self.exact_cancellations
+            near, nearer = (
+                self._limit_argument(expr, bound, point, e, digits) for e in _LIMIT_EXPONENTS
             )
-        return nearer
+            if agrees(near, nearer, "="):
+                if self.exact_cancellations == before:
+                    return nearer
+                # An exact 0 (e^u - 1 - u - u^2/2 at too few digits) is the same 0 at both
+                # points and at a few more digits: near again with CONFIRM more digits.
+                again = self._limit_argument(
+                    expr, bound, point, min(_LIMIT_EXPONENTS), digits + _CONFIRM_DIGITS
+                )
+                if agrees(near, again, "="):
+                    return nearer
+            else:
+                # Digits lost to rounding are noise, which 20 more digits move (an exact 0
+                # may need the most digits a limit may use); a limit that converges slowly, or
+                # not at all, keeps its values.
+                more = digits + _PRECISION_CHECK_DIGITS
+                if self.exact_cancellations != before:
+                    more = base + _LIMIT_MAX_EXTRA_DIGITS + _PRECISION_CHECK_DIGITS
+                again = self._limit_argument(expr, bound, point, step, more)
+                if agrees(nearer, again, "="):
+                    raise Unevaluable(
+                        f"{expr} does not converge numerically: "
+                        f"{mpmath.nstr(near, 12)} then {mpmath.nstr(nearer, 12)}"
+                    )
+        raise Unevaluable(
+            f"{expr} cannot be evaluated: with {digits} digits its argument still changes"
+            f" with the precision ({mpmath.nstr(near, 12)} and {mpmath.nstr(nearer, 12)}"
+            f" at 10^-{min(_LIMIT_EXPONENTS)} and 10^-{step} from the limit point)"
+        )
+
+    def _limit_argument(
+        self, expr: Limit, bound: Bound, point: Any, exponent: int, digits: int
+    ) -> Any:
+        """The Limit's argument at ``10^-exponent`` from ``point`` on the Limit's side
+        (``±10^exponent`` for an infinite limit point), computed with ``digits`` digits."""
+        self.deadline.check()
+        function, variable, x0, direction = expr.args
+        outer = self._limit_variables
+        self._limit_variables = (*outer, variable)
+        try:
+            with mpmath.workdps(digits):
+                h = mpmath.mpf(10) ** -exponent
+                if x0.is_infinite:
+                    where = (1 if x0.is_extended_positive else -1) / h
+                else:
+                    where = point + h if str(direction) == "+" else point - h
+                value = self.value(function, {**bound, variable: where})
+        finally:
+            self._limit_variables = outer
+        return _real(value, expr)
 
     def _integral(self, expr: Integral, bound: Bound) -> Any:
         self.deadline.check()
@@ -528,6 +626,21 @@ class Evaluator:
         if result.is_finite is not True or result.is_real is not True:
             raise Undefined(f"{expr} is {result}")
         return result._to_mpmath(mpmath.mp.prec)
+
+
+@lru_cache(maxsize=1024)
+def _integer_symbols(expr: Basic) -> tuple[Symbol, ...]:
+    """The integer symbols of ``expr`` (class indices, dummies of enclosing Sums), sorted."""
+    symbols = (s for s in expr.free_symbols if isinstance(s, Symbol) and s.is_integer)
+    return tuple(sorted(symbols, key=str))
+
+
+@lru_cache(maxsize=1024)
+def _cancels_as_written(expr: Add, integers: tuple[Symbol, ...], values: tuple[int, ...]) -> bool:
+    """Whether the terms of ``expr`` cancel as written with ``integers`` at ``values``: then
+    they are the same computations and cancel exactly at any precision."""
+    substituted = expr.xreplace(dict(zip(integers, map(Integer, values), strict=True)))
+    return bool(substituted == 0)
 
 
 @lru_cache(maxsize=256)
