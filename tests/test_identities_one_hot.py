@@ -27,7 +27,7 @@ FACTORIES: dict[str, Callable[[], Derivation]] = {
 def test_juxtaposed_line_is_corrected_in_a_remark() -> None:
     remark = one_hot_cross_entropy_nll().remarks[0]
     assert "side by side" in remark
-    assert "H(p, p_θ) = -log p_θ(y_i|x_i)" in remark
+    assert r"H(p, p_\theta) = -\log p_\theta(y_i \mid x_i)" in remark
 
 
 OTHER_LABEL = Symbol("y_j", integer=True, positive=True)
