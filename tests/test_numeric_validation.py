@@ -148,3 +148,23 @@ def test_error_quotes_a_long_value_without_dumping_it() -> None:
     with pytest.raises(TypeError, match=r"T must be a real number, got array\(") as caught:
         divsym.softmax([1.0, 2.0], T=np.linspace(1.0, 2.0, 1000))  # type: ignore[arg-type]
     assert len(str(caught.value)) < 120
+
+
+def test_public_functions_have_numpydoc_sections() -> None:
+    """Every public function documents each parameter, what it returns, what it raises."""
+    import inspect
+
+    from divsym.numeric import functions
+
+    for name in functions.__all__:
+        function = getattr(functions, name)
+        doc = inspect.getdoc(function) or ""
+        for section in ("Parameters\n----------", "Returns\n-------", "Raises\n------"):
+            assert section in doc, (name, section)
+        assert "Examples\n--------\n>>>" in doc, name
+        raises = doc.split("Raises\n------", 1)[1]
+        assert "ValueError" in raises, name
+        assert "TypeError" in raises, name
+        documented = doc.split("Parameters\n----------", 1)[1].split("Returns\n-------", 1)[0]
+        for parameter in inspect.signature(function).parameters:
+            assert f"\n{parameter} : " in f"\n{documented}", (name, parameter)

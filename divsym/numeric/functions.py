@@ -268,10 +268,49 @@ def softmax(z: ArrayLike, T: float = 1.0, axis: int = -1) -> NDArray[np.floating
 
     Evaluated as ``exp((z_i − c)/T) / Σ_j exp((z_j − c)/T)`` with ``c = max_j z_j``
     (derivation ``softmax-stable-form``): the shift comes before the division by ``T``, so no
-    ``exp`` overflows for any logits and temperature. Logits must be finite; ``T`` finite > 0.
+    ``exp`` overflows for any logits and temperature. A logit of ``−inf`` masks its class
+    (probability exactly 0, as PyTorch users mask classes); NaN and ``+inf`` are refused, and
+    so is a row whose every logit is ``−inf`` (no class left).
 
+    A PyTorch tensor, or an array of another array-API library (array-api-strict, Dask, JAX,
+    CuPy), gives the same kind of array back, on its device; torch tensors that need a
+    gradient keep autograd. A CPU tensor that needs no gradient is computed by the NumPy
+    path on a view of its memory and returned as a tensor of its dtype.
+
+    Parameters
+    ----------
+    z : array_like
+        Logits, classes along ``axis``; finite or ``−inf``. Integers are read as float64.
+    T : float, default 1.0
+        The temperature, ``> 0``, between the smallest subnormal and the largest finite
+        number of ``z``'s dtype (float32 for float16 logits). ``T → 0`` gives the one-hot of
+        the largest logit (shared among ties), a huge ``T`` the uniform distribution.
+    axis : int, default -1
+        The class axis.
+
+    Returns
+    -------
+    ndarray
+        The probabilities, of ``z``'s shape and dtype (float16 is computed in float32,
+        integers give float64); each row along ``axis`` sums to 1.
+
+    Raises
+    ------
+    TypeError
+        If ``z`` is not an array of real numbers, ``T`` is not a real number or ``axis`` not
+        an int; the message names it.
+    ValueError
+        If ``z`` is empty or a scalar, contains NaN or ``+inf``, has a row of only ``−inf``
+        (the message gives its batch index), ``T`` is not finite and ``> 0`` or outside the
+        dtype's range, or ``axis`` is out of range; the message names the argument and quotes
+        the value.
+
+    Examples
+    --------
     >>> softmax([2.0, 1.0, 0.1], T=0.5).round(6)
     array([0.863777, 0.1169  , 0.019323])
+    >>> softmax([0.0, -float("inf"), 0.0])  # a masked class
+    array([0.5, 0. , 0.5])
     """
     return _logits("softmax", z, T, axis)
 
@@ -281,8 +320,40 @@ def log_softmax(z: ArrayLike, T: float = 1.0, axis: int = -1) -> NDArray[np.floa
 
     Evaluated as ``(z_i − c)/T − log Σ_j exp((z_j − c)/T)``, ``c = max_j z_j`` (derivation
     ``log-softmax-stable-form``), the log of the sum as ``log1p`` of the terms other than the
-    largest, so even the largest entry keeps full relative precision.
+    largest, so even the largest entry keeps full relative precision. A ``−inf`` logit gives
+    ``log q_i = −inf`` (a masked class).
 
+    A PyTorch tensor, or an array of another array-API library (array-api-strict, Dask, JAX,
+    CuPy), gives the same kind of array back, on its device; torch tensors that need a
+    gradient keep autograd.
+
+    Parameters
+    ----------
+    z : array_like
+        Logits, classes along ``axis``; finite or ``−inf``. Integers are read as float64.
+    T : float, default 1.0
+        The temperature, ``> 0`` and within the range of ``z``'s dtype (see :func:`softmax`).
+    axis : int, default -1
+        The class axis.
+
+    Returns
+    -------
+    ndarray
+        The log-probabilities (``≤ 0``), of ``z``'s shape and dtype (float16 is computed in
+        float32, integers give float64).
+
+    Raises
+    ------
+    TypeError
+        If ``z`` is not an array of real numbers, ``T`` is not a real number or ``axis`` not
+        an int; the message names it.
+    ValueError
+        If ``z`` is empty or a scalar, contains NaN or ``+inf``, has a row of only ``−inf``,
+        ``T`` is not finite and ``> 0`` or outside the dtype's range, or ``axis`` is out of
+        range; the message names the argument and quotes the value.
+
+    Examples
+    --------
     >>> log_softmax([1.0, 2.0, 3.0])
     array([-2.40760596, -1.40760596, -0.40760596])
     >>> log_softmax([1000.0, 0.0])  # no overflow; log q_1 = -log1p(e^-1000) rounds to 0
@@ -294,6 +365,46 @@ def log_softmax(z: ArrayLike, T: float = 1.0, axis: int = -1) -> NDArray[np.floa
 def entropy(p: ArrayLike, base: float | None = None, axis: int = -1) -> NDArray[np.floating[Any]]:
     r"""Entropy ``H(P) = -Σ_i p_i log p_i`` over ``axis``; ``0·log 0 = 0``.
 
+    Each term ``p_i log p_i`` is evaluated directly (it cannot cancel: every term has one
+    sign); the result is ``≥ 0`` and never ``-0.0``.
+
+    A PyTorch tensor, or an array of another array-API library (array-api-strict, Dask, JAX,
+    CuPy), gives the same kind of array back, on its device; torch tensors that need a
+    gradient keep autograd.
+
+    Parameters
+    ----------
+    p : array_like
+        Probability distributions along ``axis``: nonnegative, each summing to 1 (not
+        renormalised). Integers and booleans are read as float64.
+    base : float, optional
+        Base of the logarithm (``2`` for bits); ``None`` (default) is ``e``, nats. Finite,
+        ``> 0`` and ``≠ 1``.
+    axis : int, default -1
+        The class axis; the other axes are a batch, broadcast between the inputs like
+        NumPy.
+
+    Returns
+    -------
+    ndarray
+        The entropies, in units of ``base``.
+        Shape: the broadcast batch shape (the inputs without ``axis``); dtype: the
+        inputs' (float16 is computed in float32, integers give float64).
+
+    Raises
+    ------
+    TypeError
+        If an input is not an array of real numbers (strings, objects, complex numbers), or
+        ``axis`` or ``base`` is not a number of the right kind; the message names it.
+    ValueError
+        If an input is empty or a scalar, contains NaN, ``±inf`` or a negative entry, does not
+        sum to 1 along ``axis`` (within ``min(√n·64·eps, 1e-2)`` of its dtype), the inputs'
+        shapes do not broadcast or have different numbers of classes, ``axis`` is out of
+        range, or ``base`` is not finite, ``> 0`` and ``≠ 1``; the message names the argument
+        and quotes the value.
+
+    Examples
+    --------
     >>> float(entropy([0.5, 0.5]))  # log 2
     0.6931471805599453
     >>> float(entropy([0.25, 0.25, 0.25, 0.25], base=2))
@@ -307,6 +418,47 @@ def cross_entropy(
 ) -> NDArray[np.floating[Any]]:
     r"""Cross-entropy ``H(P, Q) = -Σ_i p_i log q_i``; ``+inf`` where ``q_i = 0 < p_i``.
 
+    ``0·log q = 0`` where ``p_i = 0`` (``q_i = 0`` included).
+
+    A PyTorch tensor, or an array of another array-API library (array-api-strict, Dask, JAX,
+    CuPy), gives the same kind of array back, on its device; torch tensors that need a
+    gradient keep autograd.
+
+    Parameters
+    ----------
+    p : array_like
+        Probability distributions along ``axis``: nonnegative, each summing to 1 (not
+        renormalised). Integers and booleans are read as float64.
+    q : array_like
+        Distributions of the same kind as ``p``, broadcast against it.
+    base : float, optional
+        Base of the logarithm (``2`` for bits); ``None`` (default) is ``e``, nats. Finite,
+        ``> 0`` and ``≠ 1``.
+    axis : int, default -1
+        The class axis; the other axes are a batch, broadcast between the inputs like
+        NumPy.
+
+    Returns
+    -------
+    ndarray
+        The cross-entropies, in units of ``base``; ``+inf`` where ``q_i = 0 < p_i``.
+        Shape: the broadcast batch shape (the inputs without ``axis``); dtype: the
+        inputs' (float16 is computed in float32, integers give float64).
+
+    Raises
+    ------
+    TypeError
+        If an input is not an array of real numbers (strings, objects, complex numbers), or
+        ``axis`` or ``base`` is not a number of the right kind; the message names it.
+    ValueError
+        If an input is empty or a scalar, contains NaN, ``±inf`` or a negative entry, does not
+        sum to 1 along ``axis`` (within ``min(√n·64·eps, 1e-2)`` of its dtype), the inputs'
+        shapes do not broadcast or have different numbers of classes, ``axis`` is out of
+        range, or ``base`` is not finite, ``> 0`` and ``≠ 1``; the message names the argument
+        and quotes the value.
+
+    Examples
+    --------
     >>> float(cross_entropy([1.0, 0.0], [0.5, 0.5]))  # log 2
     0.6931471805599453
     """
@@ -323,6 +475,45 @@ def kl_divergence(
     the result is never negative and keeps full precision when ``Q`` is close to ``P``. ``+inf``
     where ``q_i = 0 < p_i``; ``0`` contribution where ``p_i = 0``.
 
+    A PyTorch tensor, or an array of another array-API library (array-api-strict, Dask, JAX,
+    CuPy), gives the same kind of array back, on its device; torch tensors that need a
+    gradient keep autograd.
+
+    Parameters
+    ----------
+    p : array_like
+        Probability distributions along ``axis``: nonnegative, each summing to 1 (not
+        renormalised). Integers and booleans are read as float64.
+    q : array_like
+        Distributions of the same kind as ``p``, broadcast against it.
+    base : float, optional
+        Base of the logarithm (``2`` for bits); ``None`` (default) is ``e``, nats. Finite,
+        ``> 0`` and ``≠ 1``.
+    axis : int, default -1
+        The class axis; the other axes are a batch, broadcast between the inputs like
+        NumPy.
+
+    Returns
+    -------
+    ndarray
+        The divergences (``≥ 0``), in units of ``base``; ``+inf`` where ``q_i = 0 < p_i``.
+        Shape: the broadcast batch shape (the inputs without ``axis``); dtype: the
+        inputs' (float16 is computed in float32, integers give float64).
+
+    Raises
+    ------
+    TypeError
+        If an input is not an array of real numbers (strings, objects, complex numbers), or
+        ``axis`` or ``base`` is not a number of the right kind; the message names it.
+    ValueError
+        If an input is empty or a scalar, contains NaN, ``±inf`` or a negative entry, does not
+        sum to 1 along ``axis`` (within ``min(√n·64·eps, 1e-2)`` of its dtype), the inputs'
+        shapes do not broadcast or have different numbers of classes, ``axis`` is out of
+        range, or ``base`` is not finite, ``> 0`` and ``≠ 1``; the message names the argument
+        and quotes the value.
+
+    Examples
+    --------
     >>> float(kl_divergence([0.5, 0.5], [0.5, 0.5]))
     0.0
     >>> round(float(kl_divergence([0.5, 0.5], [0.9, 0.1], base=2)), 12)
@@ -338,8 +529,48 @@ def js_divergence(
 
     Evaluated in ``p`` and ``q`` directly (derivation ``jsd-stable-form``) as
     ``½ Σ_i [p_i (d_i − log(1 + d_i)) + q_i (e_i − log(1 + e_i))]`` with
-    ``d_i = (q_i − p_i)/(2p_i)``, ``e_i = (p_i − q_i)/(2q_i)``. Between 0 and ``log 2``.
+    ``d_i = (q_i − p_i)/(2p_i)``, ``e_i = (p_i − q_i)/(2q_i)``. Between 0 and ``log 2``
+    (derivation ``jsd-bounds``), clipped there against rounding.
 
+    A PyTorch tensor, or an array of another array-API library (array-api-strict, Dask, JAX,
+    CuPy), gives the same kind of array back, on its device; torch tensors that need a
+    gradient keep autograd.
+
+    Parameters
+    ----------
+    p : array_like
+        Probability distributions along ``axis``: nonnegative, each summing to 1 (not
+        renormalised). Integers and booleans are read as float64.
+    q : array_like
+        Distributions of the same kind as ``p``, broadcast against it.
+    base : float, optional
+        Base of the logarithm (``2`` for bits); ``None`` (default) is ``e``, nats. Finite,
+        ``> 0`` and ``≠ 1``.
+    axis : int, default -1
+        The class axis; the other axes are a batch, broadcast between the inputs like
+        NumPy.
+
+    Returns
+    -------
+    ndarray
+        The divergences, in ``[0, log 2]`` in units of ``base`` (``[0, 1]`` in bits).
+        Shape: the broadcast batch shape (the inputs without ``axis``); dtype: the
+        inputs' (float16 is computed in float32, integers give float64).
+
+    Raises
+    ------
+    TypeError
+        If an input is not an array of real numbers (strings, objects, complex numbers), or
+        ``axis`` or ``base`` is not a number of the right kind; the message names it.
+    ValueError
+        If an input is empty or a scalar, contains NaN, ``±inf`` or a negative entry, does not
+        sum to 1 along ``axis`` (within ``min(√n·64·eps, 1e-2)`` of its dtype), the inputs'
+        shapes do not broadcast or have different numbers of classes, ``axis`` is out of
+        range, or ``base`` is not finite, ``> 0`` and ``≠ 1``; the message names the argument
+        and quotes the value.
+
+    Examples
+    --------
     >>> float(js_divergence([1.0, 0.0], [0.0, 1.0], base=2))
     1.0
     """
@@ -349,9 +580,51 @@ def js_divergence(
 def js_distance(
     p: ArrayLike, q: ArrayLike, base: float | None = None, axis: int = -1
 ) -> NDArray[np.floating[Any]]:
-    r"""Jensen–Shannon distance ``√JSD(P ‖ Q)``, SciPy's ``jensenshannon`` (without its
-    renormalisation, on the last axis by default instead of axis 0).
+    r"""Jensen–Shannon distance ``√JSD(P ‖ Q)``, SciPy's ``jensenshannon``.
 
+    The square root of :func:`js_divergence` (a metric), without SciPy's renormalisation of
+    the inputs and on the last axis by default instead of axis 0.
+
+    A PyTorch tensor, or an array of another array-API library (array-api-strict, Dask, JAX,
+    CuPy), gives the same kind of array back, on its device; torch tensors that need a
+    gradient keep autograd.
+
+    Parameters
+    ----------
+    p : array_like
+        Probability distributions along ``axis``: nonnegative, each summing to 1 (not
+        renormalised). Integers and booleans are read as float64.
+    q : array_like
+        Distributions of the same kind as ``p``, broadcast against it.
+    base : float, optional
+        Base of the logarithm (``2`` for bits); ``None`` (default) is ``e``, nats. Finite,
+        ``> 0`` and ``≠ 1``.
+    axis : int, default -1
+        The class axis; the other axes are a batch, broadcast between the inputs like
+        NumPy.
+
+    Returns
+    -------
+    ndarray
+        The distances, in ``[0, √(log 2)]`` in units of ``base`` (``[0, 1]`` in bits).
+        Shape: the broadcast batch shape (the inputs without ``axis``); dtype: the
+        inputs' (float16 is computed in float32, integers give float64).
+
+    Raises
+    ------
+    TypeError
+        If an input is not an array of real numbers (strings, objects, complex numbers), or
+        ``axis`` or ``base`` is not a number of the right kind; the message names it.
+    ValueError
+        If an input is empty or a scalar, contains NaN, ``±inf`` or a negative entry, does not
+        sum to 1 along ``axis`` (within ``min(√n·64·eps, 1e-2)`` of its dtype), the inputs'
+        shapes do not broadcast or have different numbers of classes, ``axis`` is out of
+        range, or ``base`` is not finite, ``> 0`` and ``≠ 1``; the message names the argument
+        and quotes the value. Here ``base`` must also be ``> 1`` (below 1 the divergence is
+        ``≤ 0`` and has no square root).
+
+    Examples
+    --------
     >>> round(float(js_distance([1.0, 0.0], [0.0, 1.0], base=2)), 15)
     1.0
     """
@@ -365,9 +638,46 @@ def nll(
 ) -> NDArray[np.floating[Any]]:
     r"""Negative log-likelihood ``-log q_y`` of each distribution ``q`` at its label ``y``.
 
-    ``labels`` are 0-based class indices (integers, or floats with integral values), broadcast
-    against the batch shape of ``q`` (``q`` without ``axis``); ``+inf`` where ``q_y = 0``.
+    The entry of ``q`` at each label, then ``-log`` of it (divided by ``log base``); ``+inf``
+    where ``q_y = 0``. The rows of ``q`` are checked to be distributions like the inputs of
+    :func:`cross_entropy` (whose one-hot case this is).
 
+    A PyTorch tensor, or an array of another array-API library (array-api-strict, Dask, JAX,
+    CuPy), gives the same kind of array back, on its device; torch tensors that need a
+    gradient keep autograd.
+
+    Parameters
+    ----------
+    q : array_like
+        Probability distributions along ``axis`` (nonnegative, summing to 1).
+    labels : array_like
+        0-based class indices (integers, or floats with integral values), broadcast against
+        the batch shape of ``q`` (``q`` without ``axis``).
+    base : float, optional
+        Base of the logarithm (``2`` for bits); ``None`` (default) is ``e``, nats. Finite,
+        ``> 0`` and ``≠ 1``.
+    axis : int, default -1
+        The class axis of ``q``.
+
+    Returns
+    -------
+    ndarray
+        ``-log q_y`` in units of ``base``, of the batch shape, in ``q``'s dtype (float16 is
+        computed in float32, integers give float64); ``+inf`` where ``q_y = 0``.
+
+    Raises
+    ------
+    TypeError
+        If ``q`` is not an array of real numbers, or ``labels`` are not integers (booleans,
+        strings), or ``axis``/``base`` are of the wrong kind; the message names it.
+    ValueError
+        If ``q`` is empty, a scalar, has NaN, ``±inf`` or negative entries or rows not summing
+        to 1; if a label is not integral or lies outside ``0..n−1``; if ``labels`` do not
+        broadcast to the batch shape; if ``axis`` is out of range or ``base`` not finite,
+        ``> 0`` and ``≠ 1``. The message names the argument and quotes the value.
+
+    Examples
+    --------
     >>> nll([[0.25, 0.75], [0.5, 0.5]], [1, 0], base=2).round(6)
     array([0.415037, 1.      ])
     """
