@@ -22,8 +22,9 @@ symbolic routes it checks:
   converges slowly (or not at all) does not, and is :class:`Unevaluable` — and, if it moved,
   everything again with 120 more digits, up to 610 more, after which the limit cannot be
   evaluated. Cancellation can also give an exact 0 (``e^u − 1 − u`` rounded), the same at both
-  points and at 20 more digits: when a sum inside the limit came out exactly 0 (or a log or a
-  large power met exactly 1) on the way, agreement counts only if the value at ``10^-60``
+  points and at 20 more digits. So when a sum inside the limit came out exactly 0 (or a log or
+  a large power met exactly 1) on the way, unless its terms cancel as written, the digits are
+  raised at once if the points disagree, and agreement counts only if the value at ``10^-60``
   stays with 240 more digits. What still passes unseen is a cancellation of order 8 or more
   at ``10^-60`` (``log(1 + u^12)/u^12`` reads 0): beyond what any divsym limit needs;
 * an ``Integral`` (a :class:`~divsym.symbols.gibbs.UnitIntegral` as its ``as_integral()``,
@@ -529,14 +530,13 @@ class Evaluator:
                 )
                 if agrees(near, again, "="):
                     return nearer
-            else:
-                # Digits lost to rounding are noise, which 20 more digits move (an exact 0
-                # may need the most digits a limit may use); a limit that converges slowly, or
-                # not at all, keeps its values.
-                more = digits + _PRECISION_CHECK_DIGITS
-                if self.exact_cancellations != before:
-                    more = base + _LIMIT_MAX_EXTRA_DIGITS + _PRECISION_CHECK_DIGITS
-                again = self._limit_argument(expr, bound, point, step, more)
+            elif self.exact_cancellations == before:
+                # Digits lost to rounding are noise, which 20 more digits move; a limit that
+                # converges slowly, or not at all, keeps its values. (After an exact 0, which
+                # a few more digits do not move, the digits are raised at once.)
+                again = self._limit_argument(
+                    expr, bound, point, step, digits + _PRECISION_CHECK_DIGITS
+                )
                 if agrees(nearer, again, "="):
                     raise Unevaluable(
                         f"{expr} does not converge numerically: "
