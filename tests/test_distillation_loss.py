@@ -112,13 +112,13 @@ def test_alpha_weights_the_soft_loss() -> None:
 
 
 def test_close_student_and_teacher() -> None:
-    # KL through the nonnegative-terms kernel: positive and accurate, not CE - H
+    # KL in logit space (kl-logit-stable-form): positive and exact to rounding, not CE - H
     s = S[0]
     t = s + 1e-4 * RNG.normal(size=6)
     got = float(distillation_loss(s, t, 4.0))
     expected = reference.distillation_loss(s, t, 4.0)
     assert got > 0
-    assert reference.relative_error(got, expected) < 1e-10
+    assert reference.relative_error(got, expected) <= 1e-15
 
 
 def test_high_temperature_error_shrinks_like_one_over_t() -> None:
@@ -207,3 +207,75 @@ def test_torch_conventions_users_trip_on() -> None:
     # "mean" divides by every element (batch × classes), not by the batch
     mean = float(F.kl_div(log_q, p, reduction="mean"))
     assert mean == pytest.approx(ours / 6, rel=1e-13)
+
+
+# Close logits s = t + ε·N: the soft KL and its gradient in logit space (kl-logit-stable-form,
+# soft-gradient-logit-form) against the definitions in mpmath (divsym.reference, 50 digits,
+# widened while the definition cancels).
+CLOSE = [
+    (eps, classes, T)
+    for eps in (1e-3, 1e-6, 1e-8, 1e-10, 1e-12)
+    for classes in (3, 10, 100)
+    for T in (0.5, 1.0, 4.0, 20.0)
+]
+
+
+@pytest.mark.parametrize(("eps", "classes", "T"), CLOSE)
+def test_close_logits_are_exact_to_rounding(eps: float, classes: int, T: float) -> None:
+    rng = np.random.default_rng(int(classes * 1000 + T * 10 + -np.log10(eps)))
+    t = 3 * rng.normal(size=classes)
+    s = t + eps * rng.normal(size=classes)
+    got = float(distillation_loss(s, t, T))
+    assert reference.relative_error(got, reference.distillation_loss(s, t, T)) <= 1e-15
+
+
+@pytest.mark.parametrize("eps", [1e-6, 1e-10, 1e-12])
+def test_close_logits_gradient_is_exact_to_rounding(eps: float) -> None:
+    rng = np.random.default_rng(11)
+    t = 3 * rng.normal(size=6)
+    s = t + eps * rng.normal(size=6)
+    got = distillation_loss_grad(s, t, 2.0)
+    expected = np.array(reference.distillation_loss_grad(s, t, 2.0), dtype=object)
+    assert reference.max_relative_error(got, expected) < 1e-14
+
+
+def test_the_probability_form_fails_the_close_logit_check() -> None:
+    # the check above can fail: KL of the two probability vectors loses digits at ε = 1e-8
+    rng = np.random.default_rng(5)
+    t = 3 * rng.normal(size=10)
+    s = t + 1e-8 * rng.normal(size=10)
+    naive = 16.0 * float(kl_divergence(softmax(t, 4.0), softmax(s, 4.0)))
+    assert reference.relative_error(naive, reference.distillation_loss(s, t, 4.0)) > 1e-10
+    naive_grad = 4.0 * (softmax(s, 4.0) - softmax(t, 4.0))
+    expected = np.array(reference.distillation_loss_grad(s, t, 4.0), dtype=object)
+    assert reference.max_relative_error(naive_grad, expected) > 1e-10
+
+
+def test_the_adversarial_suite_is_exact_to_rounding() -> None:
+    from divsym.testing_cases import CASES
+
+    for case in CASES["distillation_loss"]:
+        s, t, T = case.args
+        got = float(distillation_loss(s, t, T))
+        error = reference.relative_error(got, reference.distillation_loss(s, t, T))
+        assert error <= 1e-15, (case.name, error)
+
+
+def test_an_underflowed_teacher_class_keeps_the_students_mass() -> None:
+    # p = (1, e^-800) underflows to (1, 0) in float64; q = (1/2, 1/2): KL = log 2 + O(e^-800).
+    # The logit form weighs classes by p, so this row takes the probability form.
+    s, t = np.array([[0.0, 0.0]]), np.array([[0.0, -800.0]])
+    assert float(distillation_loss(s, t, 1.0)) == pytest.approx(np.log(2.0), rel=1e-15)
+    np.testing.assert_allclose(distillation_loss_grad(s, t, 1.0), [[-0.5, 0.5]], rtol=1e-15)
+    # mixed batch: the other row keeps the logit form's accuracy
+    close = np.array([0.3, -1.2]) + 1e-9 * np.array([1.0, -2.0])
+    both = distillation_loss(
+        np.vstack([s, [close]]), np.vstack([t, [[0.3, -1.2]]]), 1.0, reduction="none"
+    )
+    expected = reference.distillation_loss(close, [0.3, -1.2], 1.0)
+    assert reference.relative_error(float(both[1]), expected) <= 1e-15
+
+
+def test_float32_in_gives_float32_out() -> None:
+    s32, t32 = S.astype(np.float32), TT.astype(np.float32)
+    assert distillation_loss(s32, t32, 2.0, reduction="none").dtype == np.float32
