@@ -8,6 +8,7 @@ from divsym.identities.cross_entropy_kl import cross_entropy_decomposition
 from divsym.identities.distillation import (
     distillation_gradient,
     distillation_gradient_softmax_teacher,
+    distillation_high_temperature,
     distillation_temperature_squared,
     distillation_zero_mean_logits,
     hard_label_gradient,
@@ -73,6 +74,7 @@ FACTORIES: tuple[Callable[[], Derivation], ...] = (
     distillation_temperature_squared,
     jsd_entropy_form,
     hard_label_gradient,
+    distillation_high_temperature,
     distillation_zero_mean_logits,
     kl_logit_stable_form,
     soft_gradient_logit_form,
