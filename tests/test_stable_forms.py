@@ -11,6 +11,7 @@ from sympy import Expr, Rational, Sum, Symbol, exp, log, sqrt
 
 from divsym.api import verify
 from divsym.identities import all_derivations
+from divsym.identities.distillation_stable import kl_logit_stable_form, soft_gradient_logit_form
 from divsym.identities.stable_forms import (
     jsd_stable_form,
     kl_nonnegative_terms,
@@ -19,10 +20,15 @@ from divsym.identities.stable_forms import (
 )
 from divsym.kernel.context import Context
 from divsym.kernel.derivation import Derivation
-from divsym.kernel.stable_rules import combine_exponentials, fold_x_minus_log1p
+from divsym.kernel.stable_rules import (
+    combine_exponentials,
+    fold_expm1_minus_x,
+    fold_x_minus_log1p,
+    shift_exponentials,
+)
 from divsym.kernel.verify import Status, symbolic_route
-from divsym.symbols.notation import T, c, i, j, n, p, q, z
-from divsym.symbols.stable import XMinusLog1p
+from divsym.symbols.notation import T, c, i, j, k, n, p, q, z
+from divsym.symbols.stable import DELTA, SHIFT, Expm1MinusX, XMinusLog1p
 
 FACTORIES: dict[str, Callable[[], Derivation]] = {
     "softmax-stable-form": softmax_stable_form,
@@ -181,3 +187,88 @@ def test_x_minus_log1p_node_unfolds_and_evaluates() -> None:
     assert node.rewrite(log) == x - log(1 + x)
     # computed with mpmath, mp.dps = 50: 1/3 - log(4/3)
     assert abs(node.evalf(50) - (x - log(Rational(4, 3))).evalf(50)) < 1e-45
+
+
+# The logit-space forms of the distillation loss (divsym.identities.distillation_stable).
+LOGIT_FORMS: dict[str, Callable[[], Derivation]] = {
+    "kl-logit-stable-form": kl_logit_stable_form,
+    "soft-gradient-logit-form": soft_gradient_logit_form,
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOGIT_FORMS))
+def test_logit_form_is_proved_for_symbolic_n(name: str) -> None:
+    derivation = LOGIT_FORMS[name]()
+    report = verify(derivation)
+    assert derivation.id == name
+    assert derivation.section == "distillation"
+    assert report.status is Status.PROVED, report
+    assert name in {d.id for d in all_derivations()}
+
+
+def _logit_mutations() -> dict[str, tuple[Callable[[], Derivation], int, Expr]]:
+    kl, gradient = kl_logit_stable_form(), soft_gradient_logit_form()
+    c_line = kl.steps[5].expr
+    return {
+        # (m = 0 would be right: the identity holds for every shift)
+        "kl: the shift m not added back to c": (kl_logit_stable_form, 5, c_line - SHIFT),
+        "kl: sign of d flipped": (
+            kl_logit_stable_form,
+            7,
+            kl.end.replace(lambda e: isinstance(e, Expm1MinusX), lambda e: Expm1MinusX(-e.args[0])),
+        ),
+        "kl: the −1 dropped from log(1 + S)": (
+            kl_logit_stable_form,
+            5,
+            c_line.replace(
+                lambda e: isinstance(e, log) and e.args[0].has(Sum),
+                lambda e: log(e.args[0] - 1 + Rational(1, 2)),
+            ),
+        ),
+        "gradient: S dropped from the numerator": (
+            soft_gradient_logit_form,
+            4,
+            gradient.end.xreplace({gradient.end.args[-1]: gradient.end.args[-1]}).subs(
+                Sum(p[j] * (exp(DELTA[j] - SHIFT) - 1), (j, 1, n)), 0
+            )
+            + 0 * p[k],
+        ),
+        "gradient: 1/T dropped": (soft_gradient_logit_form, 4, gradient.end * T),
+    }
+
+
+LOGIT_MUTATIONS = _logit_mutations()
+
+
+@pytest.mark.parametrize("name", sorted(LOGIT_MUTATIONS))
+def test_wrong_logit_form_is_rejected(name: str) -> None:
+    factory, index, expr = LOGIT_MUTATIONS[name]
+    derivation = replace(factory().with_step(index, expr), fixed_n=(2,))
+    assert derivation.steps[index].expr != factory().steps[index].expr, name
+    report = verify(derivation)
+    assert report.status is Status.FAILED, f"{name}: {report}"
+
+
+def test_fold_expm1_minus_x_needs_all_three_terms() -> None:
+    x, y = Symbol("x", real=True), Symbol("y", real=True)
+    assert fold_expm1_minus_x(exp(x) - 1 - x, Context()) == Expm1MinusX(x)
+    assert fold_expm1_minus_x(exp(x) - 1 - y, Context()) == exp(x) - 1 - y
+    assert fold_expm1_minus_x(exp(x) - x, Context()) == exp(x) - x
+    assert fold_expm1_minus_x(y + exp(x) - 1 - x, Context()) == y + Expm1MinusX(x)
+
+
+def test_expm1_minus_x_is_nonnegative_only_for_real_arguments() -> None:
+    assert Expm1MinusX(Symbol("x", real=True)).is_nonnegative is True
+    assert Expm1MinusX(Symbol("w")).is_nonnegative is None
+    assert Expm1MinusX.lemma == "gibbs-lemma"
+
+
+def test_shift_exponentials_splits_only_inside_sums() -> None:
+    x = Symbol("x", real=True)
+    outside = exp(x)
+    assert shift_exponentials(outside, Context()) == outside
+    inside = Sum(p[j] * exp(DELTA[j]), (j, 1, n))
+    shifted = shift_exponentials(inside, Context())
+    assert shifted != inside
+    assert shifted.function.has(exp(SHIFT))
+    assert shift_exponentials(shifted, Context()) == shifted  # applies once
