@@ -14,8 +14,9 @@ single-threaded, and PyTorch is set to 1 thread). Calls of divsym and its peer a
 that a change of machine load hits both; times are medians of ``--repeat`` calls, printed as
 ratios to the SciPy peer and to one ``np.copyto`` of the input, with divsym's minor page
 faults per call (``resource.getrusage``). With PyTorch installed, a column times torch
-tensors passed through divsym against the torch function ('n/a' while divsym does not return
-torch tensors for them). The peak extra memory of ``softmax`` is measured with ``tracemalloc``
+CPU tensors (no gradient) passed through divsym against the torch function, target ≤ 1.3
+(divsym computes them on zero-copy NumPy views, see ``divsym.numeric.torch_route``).
+The peak extra memory of ``softmax`` is measured with ``tracemalloc``
 (NumPy reports its allocations to it).
 """
 
@@ -62,6 +63,13 @@ TEMPERATURE = 2.0
 EPSILONS = (0.01, 0.1)
 #: Targets on close inputs: divsym time over the peer's.
 CLOSE_TARGETS = {"kl_divergence": 1.2, "js_divergence": 0.6}
+#: divsym on torch tensors (no gradient) over the torch function.
+TORCH_TARGET = 1.3
+#: Targets on tiny vectors (function, peer): divsym µs over the peer's.
+TINY_TARGETS = {
+    ("softmax", "special.softmax(z)"): 2.0,
+    ("kl_divergence", "stats.entropy(p, q)"): 2.0,
+}
 #: Length of the tiny vectors and calls per timing sample on them.
 TINY = 10
 TINY_CALLS = 2000
@@ -196,8 +204,11 @@ def _compare(
     return Timing(statistics.median(mine), statistics.median(peer), faults / repeat)
 
 
-def _torch_ratio(case: Case, tensors: tuple[Any, ...] | None, repeat: int) -> str:
-    """divsym on torch tensors over the torch function; 'n/a' unless divsym returns tensors."""
+def _torch_ratio(
+    case: Case, tensors: tuple[Any, ...] | None, repeat: int, failures: list[str], label: str
+) -> str:
+    """divsym on torch tensors over the torch function (target :data:`TORCH_TARGET`);
+    'n/a' unless divsym returns tensors."""
     if tensors is None or case.torch is None:
         return "—"
     try:
@@ -207,7 +218,9 @@ def _torch_ratio(case: Case, tensors: tuple[Any, ...] | None, repeat: int) -> st
     if not isinstance(result, torch.Tensor):
         return "n/a"
     timing = _compare(case.divsym, case.torch, tensors, repeat)
-    return f"{timing.ratio:.2f}"
+    if timing.ratio > TORCH_TARGET:
+        failures.append(f"{label} torch tensors vs the torch function")
+    return f"{timing.ratio:.2f} (≤ {TORCH_TARGET})"
 
 
 def _inputs(shape: tuple[int, int], dtype: type[np.floating[Any]]) -> tuple[Array, Array, Array]:
@@ -257,10 +270,29 @@ def tiny_rows(calls: int, repeat: int) -> list[tuple[str, str, float, float]]:
     pairs: list[tuple[str, str, Callable[[], Any], Callable[[], Any]]] = [
         ("softmax", "special.softmax(z)", lambda: divsym.softmax(z), lambda: special.softmax(z)),
         (
+            "log_softmax",
+            "special.log_softmax(z)",
+            lambda: divsym.log_softmax(z),
+            lambda: special.log_softmax(z),
+        ),
+        ("entropy", "stats.entropy(p)", lambda: divsym.entropy(p), lambda: stats.entropy(p)),
+        (
+            "cross_entropy",
+            "-xlogy(p, q).sum()",
+            lambda: divsym.cross_entropy(p, q),
+            lambda: -special.xlogy(p, q).sum(),
+        ),
+        (
             "kl_divergence",
             "stats.entropy(p, q)",
             lambda: divsym.kl_divergence(p, q),
             lambda: stats.entropy(p, q),
+        ),
+        (
+            "kl_divergence",
+            "rel_entr(p, q).sum()",
+            lambda: divsym.kl_divergence(p, q),
+            lambda: special.rel_entr(p, q).sum(),
         ),
         (
             "js_divergence",
@@ -268,6 +300,7 @@ def tiny_rows(calls: int, repeat: int) -> list[tuple[str, str, float, float]]:
             lambda: divsym.js_divergence(p, q),
             lambda: jensenshannon(p, q) ** 2,
         ),
+        ("nll", "-log(q[y])", lambda: divsym.nll(q, 3), lambda: -np.log(q[3])),
     ]
     return [
         (
@@ -370,10 +403,14 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(f"Tiny inputs: ({TINY},) float64 vectors, µs per call")
     print()
-    print("| function | SciPy peer | divsym µs | SciPy µs | divsym / SciPy |")
+    print("| function | SciPy peer | divsym µs | SciPy µs | divsym / SciPy (target) |")
     print("|---|---|---|---|---|")
     for name, peer_name, ours, theirs in tiny:
-        print(f"| `{name}` | `{peer_name}` | {ours:.1f} | {theirs:.1f} | {ours / theirs:.2f} |")
+        limit = TINY_TARGETS.get((name, peer_name))
+        ratio = f"{ours / theirs:.2f}" + ("" if limit is None else f" (≤ {limit})")
+        if limit is not None and ours / theirs > limit:
+            failures.append(f"{name} tiny vs {peer_name}")
+        print(f"| `{name}` | `{peer_name}` | {ours:.1f} | {theirs:.1f} | {ratio} |")
     peak = peak_softmax_memory(shapes[0])
     print()
     print(f"peak memory of softmax on {shapes[0]} float64: {peak:.2f}× the input (≤ 3)")
@@ -399,7 +436,8 @@ def _independent_table(
                     else None
                 )
                 torch_text = "—" if torch_time is None else f"{torch_time / copy:.2f}"
-                through_torch = _torch_ratio(case, tensors, repeat)
+                label = f"{case.name} {shape} {np.dtype(dtype)}"
+                through_torch = _torch_ratio(case, tensors, repeat, failures, label)
                 for peer_name, (peer, limit) in case.peers.items():
                     timing = _compare(case.divsym, peer, (z, p, q), repeat)
                     if timing.ratio > limit:

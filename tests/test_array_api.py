@@ -118,3 +118,25 @@ def test_torch_autograd_matches_the_analytic_gradients() -> None:
     soft = torch.softmax(z.detach() / 2.0, dim=-1)
     # d/dz_k Σ_i w_i log q_i = (w_k − q_k Σ_i w_i)/T
     torch.testing.assert_close(z.grad, (weights - soft * weights.sum()) / 2.0, rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_logits_functions_give_no_negative_zero(backend: str, name: str) -> None:
+    """The xp path skips the ``+ 0.0`` pass for these two: none of their zeros is -0.0."""
+    convert, _ = BACKENDS[backend]
+    z = np.array([[-0.0, -1000.0, -np.inf], [0.0, 0.0, -0.0], [-5.0, -5.0, -745.0]])
+    for T in (1.0, 1e-300, 1e300):
+        got = _host(getattr(f, name)(convert(z), T=T))
+        zeros = got[got == 0]
+        assert not np.signbit(zeros).any(), (T, got)
+
+
+def test_a_gradient_tensor_takes_the_xp_path_and_gives_no_negative_zero() -> None:
+    torch = pytest.importorskip("torch")
+    z = torch.tensor([[-0.0, -1000.0, -np.inf], [0.0, 0.0, -0.0]], requires_grad=True)
+    for name in ("softmax", "log_softmax"):
+        out = getattr(f, name)(z)
+        assert out.grad_fn is not None
+        zeros = out.detach()[out.detach() == 0]
+        assert not torch.signbit(zeros).any()

@@ -40,8 +40,15 @@ def test_benchmark_prints_ratios_for_every_function_on_small_arrays() -> None:
             assert f"| `js_divergence` | {epsilon} | {dtype} | `jensenshannon" in result.stdout
     assert "(≤ 1.2)" in result.stdout
     assert "(≤ 0.6)" in result.stdout
-    for name in ("softmax", "kl_divergence", "js_divergence"):  # tiny vectors, µs per call
-        assert f"| `{name}` | `" in result.stdout.split("Tiny inputs")[1]
+    tiny = result.stdout.split("Tiny inputs")[1]
+    for name in ("softmax", "log_softmax", "entropy", "kl_divergence", "js_divergence", "nll"):
+        assert f"| `{name}` | `" in tiny  # tiny vectors, µs per call
+    assert "| `softmax` | `special.softmax(z)` |" in tiny
+    assert tiny.count("(≤ 2.0) |") == 2  # softmax and KL have targets
+    if importlib.util.find_spec("torch") is not None:  # divsym on torch tensors: a ratio
+        for line in result.stdout.splitlines():
+            if line.startswith("| `") and "| 64×100 |" in line:
+                assert line.split("|")[-3].strip().endswith("(≤ 1.3)"), line
     header = next(line for line in result.stdout.splitlines() if line.startswith("| function |"))
     assert header.endswith("| faults / call |")
     row = next(line for line in result.stdout.splitlines() if line.startswith("| `entropy`"))

@@ -62,15 +62,25 @@ def _half(xp: Any, dtype: Any) -> bool:
     return str(dtype).rsplit(".", 1)[-1] in _LOW_PRECISION
 
 
+def _plain(x: Any) -> Any:
+    """``x`` without its autograd history, for validation: the checks' reductions would
+    otherwise be recorded in the graph (kept alive with it) for nothing."""
+    return x.detach() if getattr(x, "requires_grad", False) else x
+
+
 def _work(xp: Any, x: Any) -> Any:
     return xp.astype(x, xp.float32) if _half(xp, x.dtype) else x
 
 
-def _finish(xp: Any, out: Any, dtype: Any, clip: tuple[float, float] | None = None) -> Any:
+def _finish(
+    xp: Any, out: Any, dtype: Any, clip: tuple[float, float] | None = None, *, signed: bool = True
+) -> Any:
+    """``out`` in ``dtype``, clipped, with ``-0.0`` made ``+0.0`` unless ``signed`` is False
+    (softmax and log-softmax cannot give ``-0.0``: the pass and its backward are saved)."""
     out = xp.astype(out, dtype) if out.dtype != dtype else out
     if clip is not None:
         out = xp.clip(out, clip[0], clip[1])
-    return out + 0.0  # no -0.0
+    return out + 0.0 if signed else out  # -0.0 + 0.0 = +0.0
 
 
 def logits(name: str, xp: Any, z: Any, T: Any, axis: int) -> Any:
@@ -79,11 +89,12 @@ def logits(name: str, xp: Any, z: Any, T: Any, axis: int) -> Any:
     ax = check_axis("z", original, axis)
     array = _work(xp, original)
     t = temperature(T, _numpy_dtype(array.dtype))
-    if not bool(xp.all(xp.isfinite(xp.max(array, axis=ax)))):
+    if not bool(xp.all(xp.isfinite(xp.max(_plain(array), axis=ax)))):
         check_logits("z", _host(array), ax)
     kernels = XpKernels(xp)
     out = _generated.FUNCTIONS[name](xp, kernels, array, t, ax)
-    return _finish(xp, out, original.dtype)
+    # exp(·) ≥ +0, and (z − max)/T, the log-sum-exp and their difference are +0 where zero.
+    return _finish(xp, out, original.dtype, signed=False)
 
 
 def _probabilities_ok(xp: Any, x: Any, axis: int, tolerance: float) -> bool:
@@ -106,9 +117,10 @@ def reduce(name: str, xp: Any, names: Any, values: Any, base: Any, axis: int, cl
     dtype = xp.result_type(*(a.dtype for a in arrays))
     for n, a in zip(names, arrays, strict=True):
         tolerance = normalised_tolerance(_numpy_dtype(a.dtype), a.shape[ax])
-        if not _probabilities_ok(xp, a, ax, tolerance):
+        if not _probabilities_ok(xp, _plain(a), ax, tolerance):
             as_probabilities(n, _host(a), ax)
-    work = [_work(xp, xp.astype(a, dtype)) for a in arrays]
+    # astype copies even to the same dtype (the standard's copy=True): only where it differs.
+    work = [_work(xp, a if a.dtype == dtype else xp.astype(a, dtype)) for a in arrays]
     out = _generated.FUNCTIONS[name](xp, XpKernels(xp), *work, logb, ax)
     return _finish(xp, xp.squeeze(out, axis=ax), dtype, bounds)
 
@@ -129,7 +141,7 @@ def nll(xp: Any, q: Any, labels: Any, base: Any, axis: int) -> Any:
         checked = as_labels(_host(labels) if _same_kind(xp, labels) else labels, batch, classes)
         label_array = xp.asarray(np.ascontiguousarray(checked), device=_device(original))
     tolerance = normalised_tolerance(_numpy_dtype(original.dtype), classes)
-    if not _probabilities_ok(xp, original, ax, tolerance):
+    if not _probabilities_ok(xp, _plain(original), ax, tolerance):
         as_probabilities("q", _host(original), ax)
     array = _work(xp, original)
     out = _generated.FUNCTIONS["nll"](xp, XpKernels(xp), array, label_array, logb, ax)
