@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from divsym.numeric.kernels import prime_allocator
+
 __all__ = [
     "MAX_TERMS",
     "THRESHOLD",
@@ -105,22 +107,21 @@ def _direct(x: Float64) -> Float64:
 def kernel_expm1_minus(w: NDArray[Any], x: NDArray[Any]) -> Float64:
     """``w·(e^x − 1 − x)`` in float64: the series where ``|x| < THRESHOLD`` (its length from
     the largest such ``|x|``), ``expm1(x) − x`` elsewhere; ``0`` where ``w = 0``."""
+    prime_allocator()  # block-sized temporaries from the heap, not mmap: no page faults
     w64 = np.asarray(w, dtype=np.float64)
     x64 = np.asarray(x, dtype=np.float64)
     if x64.size == 0:
         return np.zeros(np.broadcast_shapes(w64.shape, x64.shape), dtype=np.float64)
     magnitude = np.abs(x64)
-    with np.errstate(invalid="ignore"):
-        small = magnitude < THRESHOLD
-    if small.all():
-        f = _series(x64, series_terms(float(magnitude.max())))
-    elif not small.any():
-        f = _direct(x64)
+    largest = float(magnitude.max())  # NaN fails both comparisons below
+    if largest < THRESHOLD:
+        f = _series(x64, series_terms(largest))
     else:
         f = _direct(x64)
-        inside = np.where(small, x64, 0.0)
-        largest = float(np.max(magnitude, where=small, initial=0.0))
-        np.copyto(f, _series(inside, series_terms(largest)), where=small)
+        small = magnitude < THRESHOLD
+        if small.any():  # every term: cheaper than gathering the entries that need it
+            with np.errstate(over="ignore", invalid="ignore"):
+                np.copyto(f, _series(x64, MAX_TERMS), where=small)
     out = np.multiply(f, w64)
     if not np.all(w64):
         np.copyto(out, 0.0, where=np.broadcast_to(w64 == 0, out.shape))
