@@ -15,15 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from divsym.numeric import kernels, logit_kernels
+from divsym.numeric import kernels, logit_kernels, series
 
-__all__ = ["NUMPY_KERNELS", "SERIES_THRESHOLD", "NumpyKernels", "XpKernels"]
-
-#: Below this ``|x|``, ``x − log(1 + x)`` is evaluated by its artanh series (as in NumPy's).
-SERIES_THRESHOLD = 0.2
-
-# x − log(1 + x) = 2u²/(1 − u) − 2u³ Σ_k u^(2k)/(2k + 3), u = x/(2 + x) (see kernels.py).
-_ARTANH_TAIL = tuple(1.0 / (2 * k + 3) for k in range(9))
+__all__ = ["NUMPY_KERNELS", "NumpyKernels", "XpKernels"]
 
 #: What a namespace must have for the accurate kernels; without one of them: a TypeError.
 REQUIRED = (
@@ -97,29 +91,45 @@ class XpKernels:
         rest = xp.sum(xp.where(others, e, xp.zeros_like(e)), axis=axis, keepdims=True)
         return m + xp.log1p(rest)
 
-    def _series(self, x: Any) -> Any:
-        u = x / (2.0 + x)
-        u2 = u * u
-        tail = u2 * _ARTANH_TAIL[-1] + _ARTANH_TAIL[-2]
-        for coefficient in reversed(_ARTANH_TAIL[:-2]):
-            tail = tail * u2 + coefficient
-        return 2.0 * u2 / (1.0 - u) - 2.0 * u * u2 * tail
-
     def kernel_x_minus_log1p(self, w: Any, v: Any, u: Any) -> Any:
         """``w·(x − log(1 + x))`` with ``x = v/w``, ``1 + x = u/w``; ``v`` where ``w = 0``.
 
-        ``x − log(u/w)`` for ``|x| ≥ 0.2`` and the artanh series below, as NumPy's kernel;
-        ``u = 0 < w`` gives ``+inf``. Computed in the inputs' dtype.
+        The NumPy kernel's two forms (:mod:`divsym.numeric.series`), in the inputs' dtype:
+        with ``a = v/(w + u) = x/(2 + x)``, the series ``a·(v − w·a²·P(a²))`` (all
+        :data:`~divsym.numeric.series.MINIMAX` coefficients) where ``|a| <``
+        :data:`~divsym.numeric.series.SERIES_THRESHOLD`, and ``v − w·log(u/w)`` elsewhere — no
+        ``x``, which overflows when ``w`` is subnormal, and ``log u − log w`` where the ratio
+        ``u/w`` is not a normal float (a subnormal side, or the two far apart). ``u = 0 < w``
+        gives ``+inf``. Every branch that a ``where`` discards is fed finite values, so that
+        autograd through it adds no NaN.
         """
         xp = self.xp
         empty = w == 0
-        safe_w = xp.where(empty, xp.ones_like(w), w)
-        x = v / safe_w
-        small = xp.abs(x) < SERIES_THRESHOLD
-        series = self._series(xp.where(small, x, xp.zeros_like(x)))
-        ratio = xp.where(small, xp.ones_like(x), u / safe_w)
-        f = xp.where(small, series, x - xp.log(ratio))
-        return xp.where(empty, v, f * safe_w)
+        one = xp.ones_like(w)
+        safe_w = xp.where(empty, one, w)
+        total = w + u
+        a = v / xp.where(total == 0, one, total)
+        small = (xp.abs(a) < series.SERIES_THRESHOLD) & ~empty
+        inner = xp.where(small, a, xp.zeros_like(a))
+        y = inner * inner
+        h = xp.zeros_like(y) + series.MINIMAX[-1]
+        for coefficient in reversed(series.MINIMAX[:-1]):
+            h = h * y + coefficient
+        near = inner * (v - safe_w * y * h)
+        far_u = xp.where(small | empty, one, u)
+        far_w = xp.where(small, one, safe_w)
+        ratio = far_u / far_w
+        tiny = float(np.finfo(np.float32 if _is_single(xp, w) else np.float64).tiny)
+        normal = (ratio >= tiny) & (ratio <= 1.0 / tiny)
+        positive_u = xp.where(far_u > 0, far_u, one)
+        guarded = xp.where(
+            normal,
+            xp.log(xp.where(normal, ratio, one)),
+            xp.log(positive_u) - xp.log(far_w),
+        )
+        guarded = xp.where(far_u > 0, guarded, xp.zeros_like(guarded) - xp.inf)
+        far = v - far_w * guarded
+        return xp.where(empty, v, xp.where(small, near, far))
 
     def kernel_expm1_minus(self, w: Any, x: Any) -> Any:
         """``w·(e^x − 1 − x)``: the series of :mod:`divsym.numeric.logit_kernels` (all
@@ -150,6 +160,12 @@ class XpKernels:
         xp = self.xp
         chosen = self._classes(q, axis) == xp.expand_dims(labels, axis=axis)
         return xp.sum(xp.where(chosen, q, xp.zeros_like(q)), axis=axis, keepdims=True)
+
+
+def _is_single(xp: Any, x: Any) -> bool:
+    """Whether ``x`` is computed in single precision (float32; float16 and bfloat16 are
+    widened to it before the kernels run), for the smallest normal float of its dtype."""
+    return bool(x.dtype != xp.float64)
 
 
 def _device(x: Any) -> Any:
