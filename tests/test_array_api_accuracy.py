@@ -9,6 +9,7 @@ implementations lose accuracy: subnormal entries, near one-hot, close pairs, lar
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -70,3 +71,20 @@ def test_the_check_catches_a_namespace_route_that_loses_accuracy() -> None:
         lambda p, q: exact(p, q) * (1 + 1e-9), "kl_divergence", ulps=ULPS
     )
     assert not report.passed
+
+
+def test_autograd_through_a_subnormal_probability_is_finite() -> None:
+    """The gradient of the stable forms at p = softmax([0, −740]) = [1, 4.2e−322] against the
+    uniform q is finite, where a division by the subnormal in a discarded branch used to give
+    NaN. KL's stable form Σ_i (q_i − p_i − p_i log(q_i/p_i)) has ∂/∂p_i = log(p_i/q_i)."""
+    torch = pytest.importorskip("torch")
+    p = torch.tensor([1.0, 4.2e-322], dtype=torch.float64, requires_grad=True)
+    q = torch.tensor([0.5, 0.5], dtype=torch.float64)
+    divsym.kl_divergence(p, q).backward()
+    assert p.grad is not None
+    subnormal = float(p.detach()[1])
+    expected = [math.log(1.0 / 0.5), math.log(subnormal) - math.log(0.5)]  # −739.3…
+    np.testing.assert_allclose(p.grad.numpy(), expected, rtol=1e-12)
+    p.grad = None
+    divsym.js_divergence(p, q).backward()
+    assert p.grad is not None and bool(torch.isfinite(p.grad).all()), p.grad

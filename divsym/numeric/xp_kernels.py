@@ -11,6 +11,7 @@ poison a gradient).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -118,15 +119,14 @@ class XpKernels:
         near = inner * (v - safe_w * y * h)
         far_u = xp.where(small | empty, one, u)
         far_w = xp.where(small, one, safe_w)
-        ratio = far_u / far_w
-        tiny = float(np.finfo(np.float32 if _is_single(xp, w) else np.float64).tiny)
-        normal = (ratio >= tiny) & (ratio <= 1.0 / tiny)
+        # The ratio only where both sides lie in [√tiny, 1/√tiny], so that it is normal and no
+        # division overflows or underflows (autograd would turn an inf in a discarded branch
+        # into NaN); elsewhere log u − log w, whose rounding is small next to such a term.
+        root = math.sqrt(float(np.finfo(np.float32 if _is_single(xp, w) else np.float64).tiny))
+        normal = (far_u >= root) & (far_u <= 1 / root) & (far_w >= root) & (far_w <= 1 / root)
+        ratio = xp.where(normal, far_u, one) / xp.where(normal, far_w, one)
         positive_u = xp.where(far_u > 0, far_u, one)
-        guarded = xp.where(
-            normal,
-            xp.log(xp.where(normal, ratio, one)),
-            xp.log(positive_u) - xp.log(far_w),
-        )
+        guarded = xp.where(normal, xp.log(ratio), xp.log(positive_u) - xp.log(far_w))
         guarded = xp.where(far_u > 0, guarded, xp.zeros_like(guarded) - xp.inf)
         far = v - far_w * guarded
         return xp.where(empty, v, xp.where(small, near, far))
