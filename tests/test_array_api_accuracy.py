@@ -87,4 +87,5 @@ def test_autograd_through_a_subnormal_probability_is_finite() -> None:
     np.testing.assert_allclose(p.grad.numpy(), expected, rtol=1e-12)
     p.grad = None
     divsym.js_divergence(p, q).backward()
-    assert p.grad is not None and bool(torch.isfinite(p.grad).all()), p.grad
+    assert p.grad is not None
+    assert bool(torch.isfinite(p.grad).all()), p.grad
