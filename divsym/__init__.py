@@ -102,7 +102,17 @@ def _verify_for_display(derivation: Any) -> Any:
 
 
 def load_ipython_extension(shell: Any) -> None:
-    """``%load_ext divsym``: display derivations and reports as rendered math in ``shell``."""
+    """``%load_ext divsym``: display derivations and reports as rendered math in ``shell``.
+
+    Parameters
+    ----------
+    shell : IPython.core.interactiveshell.InteractiveShell
+        The running IPython shell, which IPython passes in.
+
+    Returns
+    -------
+    None
+    """
     from divsym.display import register
 
     register(shell, verifier=_verify_for_display)

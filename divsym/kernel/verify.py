@@ -62,7 +62,18 @@ _T = TypeVar("_T")
 
 
 class Status(str, Enum):
-    """Verification status, strongest first."""
+    """Verification status, strongest first.
+
+    ``PROVED``: shown symbolically for a symbolic number of classes; ``PROVED_FIXED_N``: shown
+    symbolically only for the concrete sizes listed in the report's ``fixed_n``;
+    ``CHECKED_NUMERICALLY``: only evaluated at random points at 50 digits; ``FAILED``: a check
+    disagreed. A derivation has the weakest status of its steps and of its lemmas.
+
+    Parameters
+    ----------
+    value : str
+        One of ``"proved"``, ``"proved-fixed-n"``, ``"checked-numerically"``, ``"failed"``.
+    """
 
     PROVED = "proved"
     PROVED_FIXED_N = "proved-fixed-n"
@@ -79,7 +90,24 @@ def _weakest(*statuses: Status) -> Status:
 
 @dataclass(frozen=True)
 class StepReport:
-    """How step ``index`` was checked: its status, the route, the backstop, and why."""
+    """How step ``index`` was checked: its status, the route, the backstop, and why.
+
+    Parameters
+    ----------
+    index : int
+        The step's position in its derivation (1 is the first step after the start).
+    status : Status
+        What the step shows.
+    route : str
+        The symbolic route that decided it (named rules, canonical form, fixed n), or none.
+    backstop : str
+        What the 50-digit numeric backstop found.
+    fixed_n : tuple of int
+        The sizes a ``proved-fixed-n`` step was shown for.
+    reason : str
+        One sentence: the route that proved it, or why no symbolic route did, or which check
+        said no, with the backstop's counterexample.
+    """
 
     index: int
     status: Status
@@ -91,6 +119,13 @@ class StepReport:
     reason: str = ""
 
     def as_json(self) -> dict[str, object]:
+        """The step as ``divsym verify --json`` prints it.
+
+        Returns
+        -------
+        dict
+            ``index``, ``status``, ``route`` and ``reason``.
+        """
         return {
             "index": self.index,
             "status": self.status.value,
@@ -101,6 +136,30 @@ class StepReport:
 
 @dataclass(frozen=True)
 class DerivationReport:
+    """What :func:`~divsym.kernel.verify.verify` found for one derivation.
+
+    Parameters
+    ----------
+    id : str
+        The derivation's id.
+    title : str
+        Its title.
+    status : Status
+        The weakest status of its steps (and of its lemmas, see ``reason``).
+    fixed_n : tuple of int
+        The sizes a ``proved-fixed-n`` derivation was shown for.
+    steps : tuple of StepReport
+        One report per step.
+    seconds : float
+        Wall time of the verification.
+    size : str
+        The size the proof is general in: ``"n"`` (classes) or ``"N"`` (data size).
+    lemmas : tuple of str
+        The lemmas (derivation ids) whose hand-set assumptions the steps' nodes rest on.
+    reason : str
+        Why the status is weaker than the steps' (a lemma), else ``""``.
+    """
+
     id: str
     title: str
     status: Status
@@ -115,6 +174,14 @@ class DerivationReport:
     reason: str = ""
 
     def as_json(self) -> dict[str, object]:
+        """The derivation as ``divsym verify --json`` prints it.
+
+        Returns
+        -------
+        dict
+            ``id``, ``title``, ``status``, ``fixed_n``, ``step_count``, ``steps``, ``lemmas``,
+            ``reason`` and ``seconds``.
+        """
         return {
             "id": self.id,
             "title": self.title,

@@ -325,8 +325,51 @@ def distillation_loss(
 
     NumPy arrays and lists give NumPy results; PyTorch (and other array-API) tensors are
     computed in their own library, so autograd through this function gives
-    :func:`distillation_loss_grad`.
+    :func:`distillation_loss_grad`. The soft KL is evaluated from the scaled logit
+    differences (derivation ``kl-logit-stable-form``), so close student and teacher logits
+    keep full precision.
 
+    Parameters
+    ----------
+    student_logits : array_like or array-API array
+        The student's logits ``s``, classes along the last axis (a 1-D input is one row).
+        Finite or ``−inf`` (a masked class); not every entry of a row ``−inf``.
+    teacher_logits : array_like or array-API array
+        The teacher's logits ``t``, the same shape as ``student_logits``.
+    T : float
+        The temperature, finite and ``> 0``.
+    labels : array_like of int, optional
+        0-based class labels, one per row, for the hard-label cross-entropy at ``T = 1``.
+    alpha : float, optional
+        Weight of the soft loss, in ``[0, 1]``. Default: 1 without labels (where only None or 1
+        is allowed), 0.9 with them.
+    form : {"kl", "ce"}
+        The soft loss as ``KL(p ‖ q)`` (default) or as the soft cross-entropy ``−Σ p log q``,
+        which is larger by the teacher's entropy ``H(p)`` and has the same gradient.
+    temperature_squared : bool
+        Multiply the soft loss by ``T²`` (default True, as the paper recommends).
+    reduction : {"batchmean", "sum", "none"}
+        ``"batchmean"`` (default): the sum over rows divided by the number of rows;
+        ``"sum"``; ``"none"``: one value per row.
+
+    Returns
+    -------
+    array
+        The loss: a 0-d array for ``"batchmean"`` and ``"sum"``, one value per row for
+        ``"none"``; the same kind of array as the logits.
+
+    Raises
+    ------
+    ValueError
+        ``T ≤ 0`` or not finite, ``alpha`` outside ``[0, 1]`` (or given without labels),
+        shapes that differ, labels out of range or not one per row, NaN or ``+inf`` logits, a
+        row of ``−inf``, a student class masked where the teacher gives it probability, an
+        unknown ``form`` or ``reduction``; the message names the argument and the value.
+    TypeError
+        Non-numeric logits or labels, or a ``T``/``alpha`` that is not a real number.
+
+    Examples
+    --------
     >>> float(distillation_loss([[1.0, 2.0, 3.0]], [[1.0, 2.0, 3.0]], T=4.0))
     0.0
     """
@@ -386,6 +429,46 @@ def distillation_loss_grad(
     ``T = 1`` with one-hot targets). The same for both forms. ``reduction="none"`` gives the
     gradient of each row's loss (of their sum); ``"batchmean"`` divides by the number of rows.
 
+    Parameters
+    ----------
+    student_logits : array_like or array-API array
+        The student's logits ``s``, classes along the last axis (a 1-D input is one row).
+        Finite or ``−inf`` (a masked class); not every entry of a row ``−inf``.
+    teacher_logits : array_like or array-API array
+        The teacher's logits ``t``, the same shape as ``student_logits``.
+    T : float
+        The temperature, finite and ``> 0``.
+    labels : array_like of int, optional
+        0-based class labels, one per row, for the hard-label cross-entropy at ``T = 1``.
+    alpha : float, optional
+        Weight of the soft loss, in ``[0, 1]``. Default: 1 without labels (where only None or 1
+        is allowed), 0.9 with them.
+    form : {"kl", "ce"}
+        The soft loss as ``KL(p ‖ q)`` (default) or as the soft cross-entropy ``−Σ p log q``,
+        which is larger by the teacher's entropy ``H(p)`` and has the same gradient.
+    temperature_squared : bool
+        Multiply the soft loss by ``T²`` (default True, as the paper recommends).
+    reduction : {"batchmean", "sum", "none"}
+        ``"batchmean"`` (default): the sum over rows divided by the number of rows;
+        ``"sum"``; ``"none"``: one value per row.
+
+    Returns
+    -------
+    array
+        ``∂ loss/∂ student_logits``, the shape of ``student_logits``.
+
+    Raises
+    ------
+    ValueError
+        ``T ≤ 0`` or not finite, ``alpha`` outside ``[0, 1]`` (or given without labels),
+        shapes that differ, labels out of range or not one per row, NaN or ``+inf`` logits, a
+        row of ``−inf``, a student class masked where the teacher gives it probability, an
+        unknown ``form`` or ``reduction``; the message names the argument and the value.
+    TypeError
+        Non-numeric logits or labels, or a ``T``/``alpha`` that is not a real number.
+
+    Examples
+    --------
     >>> distillation_loss_grad([[0.0, 0.0]], [[0.0, 0.0]], T=2.0).tolist()
     [[0.0, 0.0]]
     """
@@ -432,6 +515,35 @@ def cross_entropy_from_logits(
     divides by the number of rows not ignored (NaN when every row is ignored, as PyTorch);
     ``"sum"`` sums; ``"none"`` gives each row's loss (0 where ignored). Labels are 0-based.
 
+    Parameters
+    ----------
+    logits : array_like or array-API array
+        Logits, classes along the last axis; finite or ``−inf`` (masked).
+    labels : array_like of int
+        0-based class labels, one per row (the batch shape of ``logits``).
+    ignore_index : int
+        Rows with this label are left out (default ``-100``, as PyTorch).
+    label_smoothing : float
+        ``ε`` in ``[0, 1]`` (default 0).
+    reduction : {"mean", "sum", "none"}
+        How the rows' losses are combined (default ``"mean"`` over the rows not ignored).
+
+    Returns
+    -------
+    array
+        The loss: a 0-d array for ``"mean"`` and ``"sum"``, one value per row for ``"none"``.
+
+    Raises
+    ------
+    ValueError
+        Labels out of range (other than ``ignore_index``) or not one per row, NaN or ``+inf``
+        logits, a row of ``−inf``, ``label_smoothing`` outside ``[0, 1]``, an unknown
+        ``reduction``; the message names the argument and the value.
+    TypeError
+        Non-numeric logits, a non-integer ``ignore_index`` or a non-real ``label_smoothing``.
+
+    Examples
+    --------
     >>> round(float(cross_entropy_from_logits([[0.0, 0.0]], [1])), 15)  # log 2
     0.693147180559945
     """
