@@ -7,6 +7,7 @@ stated convention, or a ValueError/TypeError that names the argument.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import divsym
 from divsym.numeric import functions as f
 from divsym.numeric.validation import TOLERANCE_CAP, normalised_tolerance
 
@@ -275,3 +277,47 @@ def test_the_numpy_namespace_reduces_bit_for_bit_like_numpy() -> None:
             got = xp.max(x, axis=axis, keepdims=True)
             np.testing.assert_array_equal(got, np.max(x, axis=axis, keepdims=True), strict=True)
     assert xp.where is np.where  # every other name is NumPy's
+
+
+HUGE = np.full((3000, 1000), 1e308)
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("entropy", ([1e308, 1e308],)),
+        ("kl_divergence", ([1e308, 1e308], [0.5, 0.5])),
+        ("entropy", (HUGE,)),
+        ("nll", ([1e308, 1e308], 0)),
+        ("nll", (HUGE, 0)),
+        ("js_divergence", (HUGE, HUGE)),
+    ],
+    ids=["entropy-1d", "kl-1d", "entropy-blocks", "nll-1d", "nll-blocks", "js-blocks"],
+)
+def test_an_overflowing_sum_is_a_value_error_without_a_warning(name: str, args: Any) -> None:
+    """A probability vector of 1e308s sums to inf: one ValueError, no RuntimeWarning beside it
+    (the CLI printed NumPy's 'overflow encountered in reduce' above its one-line error)."""
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="must sum to 1"):
+            getattr(divsym, name)(*args)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: divsym.softmax([1e308, -1e308]),
+        lambda: divsym.cross_entropy_from_logits([[1e308, -1e308]], [0]),
+        lambda: divsym.distillation_loss([[1e308, -1e308]], [[1e308, -1e308]], 1.0),
+        lambda: divsym.distillation_loss_grad([[1e308, -1e308]], [[1e308, -1e308]], 1.0),
+    ],
+    ids=["softmax", "cross_entropy_from_logits", "distillation_loss", "distillation_loss_grad"],
+)
+def test_logits_of_plus_minus_1e308_give_results_without_warnings(call: Any) -> None:
+    """z − max z overflows to −inf for [1e308, −1e308]: the stable forms absorb it (class 0 has
+    probability 1, the loss of identical logits is 0) and nothing warns."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = np.asarray(call())
+    assert np.isfinite(out).all()

@@ -221,10 +221,12 @@ def _reduce(
         ax = check_axis(names[0], first, axis)
         dtype = np.result_type(*(o.dtype for o in originals))
         arrays = [_work(o.astype(dtype, copy=False)) for o in originals]
-        for n, o, a in zip(names, originals, arrays, strict=True):
-            if not _small_ok(a, ax, normalised_tolerance(o.dtype, first.shape[ax])):
-                as_probabilities(n, o, ax)
+        # One errstate for the checks and the body: a sum of huge entries overflows to inf,
+        # which the check reports as a ValueError, not as a RuntimeWarning beside it.
         with np.errstate(all="ignore"):
+            for n, o, a in zip(names, originals, arrays, strict=True):
+                if not _small_ok(a, ax, normalised_tolerance(o.dtype, first.shape[ax])):
+                    as_probabilities(n, o, ax)
             out = function(*arrays, logb, ax)
         return _finish(np.squeeze(out, axis=ax), dtype, bounds)
     rows, ax, batch, dtype = _distributions(names, originals, axis)
@@ -711,10 +713,10 @@ def nll(
         as_probabilities("q", original, ax)
 
     if rows.size <= SMALL:  # one block: no row-block driver (per-call overhead)
-        if not probabilities_ok(rows, tolerance):
-            diagnose()
-            raise RuntimeError("q failed validation but no bad value was found")
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # an overflowing sum is the ValueError, not a warning
+            if not probabilities_ok(rows, tolerance):
+                diagnose()
+                raise RuntimeError("q failed validation but no bad value was found")
             small = _NUMPY["nll"](rows, label_rows, logb, -1)[:, 0]
         return _finish(small.reshape(batch), original.dtype)
     with np.errstate(all="ignore"):

@@ -139,7 +139,8 @@ def as_probabilities(name: str, value: Any, axis: int = -1) -> NDArray[np.floati
         raise ValueError(f"{name} must be finite, got {_first(array, np.isinf(array))}")
     if (array < 0).any():
         raise ValueError(f"{name} must be nonnegative, got {_first(array, array < 0)}")
-    totals = array.sum(axis=axis, dtype=accumulator(array.dtype))
+    with np.errstate(over="ignore"):  # a sum of huge entries is inf: reported below, no warning
+        totals = array.sum(axis=axis, dtype=accumulator(array.dtype))
     classes = array.shape[axis]
     tolerance = normalised_tolerance(array.dtype, classes)
     off = ~(np.abs(totals - 1.0) <= tolerance)
