@@ -30,7 +30,7 @@ from divsym.symbols.notation import T, c, i, k, p, q, v, z
 from divsym.symbols.softmax import SoftmaxProbability
 from divsym.symbols.stable import DELTA, SHIFT
 
-__all__ = ["BASE", "FORMS", "LABEL", "SPECS", "Spec"]
+__all__ = ["BASE", "FORMS", "GRADIENTS", "GRADIENT_OUTPUT", "LABEL", "OUTPUT", "SPECS", "Spec"]
 
 Z, V, P, Q, LABELS = Symbol("z"), Symbol("v"), Symbol("p"), Symbol("q"), Symbol("labels")
 #: The base of the logarithm, an argument of every generated reduction.
@@ -146,4 +146,26 @@ SPECS: dict[str, Spec] = {
     "kl_logits": Spec({z: Z, v: V, p: P}, (T,), {"argmax_shifts": _ARGMAX_SHIFT}),
     "soft_target_gradient_logits": _LOGIT_GRADIENT,
     "soft_target_gradient_logits_scaled": _LOGIT_GRADIENT,
+}
+
+
+#: The forward result ``F`` of a reduction, an argument of its generated gradient: the outer
+#: derivative of ``js_distance`` (``√(·)``) is written in it instead of a second reduction.
+OUTPUT = Symbol("out", positive=True)
+#: The incoming gradient ``∂L/∂F`` (batch shape, class axis of length 1), an argument too.
+GRADIENT_OUTPUT = Symbol("g")
+
+#: The reductions whose gradient ``divsym build`` generates (for the PyTorch autograd route,
+#: :mod:`divsym.numeric.torch_autograd`), and the distributions each is differentiated by.
+#: Each form is ``F(Σ_i f(p_i, q_i))``: the gradient is ``F'(S)·∂f/∂p_i`` (or ``∂f/∂q_i``), the
+#: summand differentiated as it stands in the proved form, with ``p`` and ``q`` free
+#: coordinates (:func:`~divsym.codegen.generate.gradient_expression`). So the stable forms'
+#: conventions hold: KL's ``Σ p (d − log(1 + d))`` gives ``∂/∂q_i = 1 − p_i/q_i`` (the extra
+#: 1 is ``∂Σq/∂q_i``, zero on the simplex) and ``∂/∂p_i = log(p_i/q_i)``.
+GRADIENTS: dict[str, tuple[IndexedBase, ...]] = {
+    "entropy": (p,),
+    "cross_entropy": (p, q),
+    "kl_divergence": (p, q),
+    "js_divergence": (p, q),
+    "js_distance": (p, q),
 }

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from sympy import (
     Add,
+    Dummy,
+    Eq,
     Expr,
     Indexed,
     IndexedBase,
@@ -31,14 +33,19 @@ from sympy import (
     Wild,
     cancel,
     cse,
+    diff,
     exp,
     log,
+    logcombine,
     numbered_symbols,
+    simplify,
+    solve,
 )
 from sympy.codegen.cfunctions import expm1, log1p
 from sympy.utilities.lambdify import _EvaluatorPrinter
 
-from divsym.codegen.forms import FORMS, SPECS
+from divsym.codegen.forms import BASE as BASE_SYMBOL
+from divsym.codegen.forms import FORMS, GRADIENT_OUTPUT, GRADIENTS, OUTPUT, SPECS
 from divsym.codegen.printer import SCALARS, DivsymPrinter
 from divsym.symbols.stable import (
     AtArgmax,
@@ -65,8 +72,11 @@ __all__ = [
     "Rewrite",
     "XLogY",
     "array_expression",
+    "generate_gradient_source",
     "generate_module",
     "generate_source",
+    "gradient_expression",
+    "gradient_name",
     "printed_expression",
     "write_module",
 ]
@@ -335,15 +345,72 @@ from typing import Any
 '''
 
 
+def gradient_name(name: str, wrt: IndexedBase) -> str:
+    """The generated gradient's name: ``kl_divergence_grad_q`` is ``∂ kl_divergence/∂q``."""
+    return f"{name}_grad_{wrt}"
+
+
+def gradient_expression(name: str, wrt: IndexedBase) -> Expr:
+    """``g · ∂F/∂wrt_i`` for the reduction ``name`` of :data:`~divsym.codegen.forms.GRADIENTS`,
+    as an elementwise array expression.
+
+    Its form is ``F(S)`` with ``S = Σ_i f(p_i, q_i)`` (one Sum over the classes). By the chain
+    rule ``∂F/∂p_i = F'(S)·∂f/∂p_i``: the summand ``f`` is differentiated by SymPy as it stands
+    in the proved form (stable nodes unfolded with ``rewrite(log)``, which is the identity
+    each node is defined by), then simplified and its logs combined (``log p − log q`` →
+    ``log(p/q)``, one ``log``). Where ``F'`` still depends on ``S`` (``js_distance``,
+    ``F = √(S/(2 log b))``), ``S`` is solved from ``F = out``, the forward result, so the
+    backward needs no second reduction. ``g`` is the incoming gradient ``∂L/∂F``.
+    """
+    form = FORMS[name]
+    (total,) = form.atoms(Sum)
+    bound = total.limits[0][0]
+    S = Dummy("S", positive=True)
+    outer = form.xreplace({total: S})
+    outer_derivative = diff(outer, S)
+    if outer_derivative.has(S):
+        (value,) = solve(Eq(outer, OUTPUT), S)
+        outer_derivative = outer_derivative.xreplace({S: value})
+    # log(base) > 0 where a square root of it is taken (js_distance needs base > 1).
+    L = Dummy("L", positive=True)
+    outer_derivative = simplify(outer_derivative.xreplace({log(BASE_SYMBOL): L})).xreplace(
+        {L: log(BASE_SYMBOL)}
+    )
+    inner = logcombine(simplify(diff(total.function.rewrite(log), wrt[bound])), force=True)
+    spec = SPECS[name]
+    return array_expression(GRADIENT_OUTPUT * outer_derivative * inner, spec.arrays, index=bound)
+
+
+def generate_gradient_source(name: str, wrt: IndexedBase) -> str:
+    """``def name_grad_wrt(xp, kernels, *arrays, out, g, base, axis): ...``: the gradient of
+    :func:`gradient_expression`, of the broadcast shape of the arrays (not yet summed over
+    broadcast axes: the caller does that)."""
+    spec = SPECS[name]
+    args = [*NAMESPACE_ARGUMENTS, *spec.arrays.values(), OUTPUT, GRADIENT_OUTPUT, *spec.extra, AXIS]
+    cses, reduced = _two_pass_cse(gradient_expression(name, wrt))
+    printer = _EvaluatorPrinter(DivsymPrinter({"fully_qualified_modules": True}))
+    return printer.doprint(gradient_name(name, wrt), args, reduced, cses=cses)  # type: ignore[no-any-return]
+
+
 def generate_module() -> str:
     """The text of ``divsym/numeric/_generated.py``: every public function of
-    :data:`~divsym.codegen.forms.FORMS`, then ``FUNCTIONS``, a name → function table."""
+    :data:`~divsym.codegen.forms.FORMS`, then ``FUNCTIONS``, a name → function table, then
+    the gradients of :data:`~divsym.codegen.forms.GRADIENTS` and ``GRADIENT_FUNCTIONS``,
+    a ``(name, argument)`` → gradient table."""
     sources = [generate_source(name) for name in SPECS]
     table = "".join(f"    {name!r}: {name},\n" for name in SPECS)
+    pairs = [(name, wrt) for name, wrts in GRADIENTS.items() for wrt in wrts]
+    gradients = [generate_gradient_source(name, wrt) for name, wrt in pairs]
+    gradient_table = "".join(
+        f"    ({name!r}, {str(wrt)!r}): {gradient_name(name, wrt)},\n" for name, wrt in pairs
+    )
     return (
         _HEADER
         + "".join(f"\n\n{source}" for source in sources)
         + f"\n\nFUNCTIONS: dict[str, Callable[..., Any]] = {{\n{table}}}\n"
+        + "".join(f"\n\n{source}" for source in gradients)
+        + "\n\nGRADIENT_FUNCTIONS: dict[tuple[str, str], Callable[..., Any]] = "
+        + f"{{\n{gradient_table}}}\n"
     )
 
 

@@ -116,3 +116,52 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     'soft_target_gradient_logits': soft_target_gradient_logits,
     'soft_target_gradient_logits_scaled': soft_target_gradient_logits_scaled,
 }
+
+
+def entropy_grad_p(xp, kernels, p, out, g, base, axis):
+    return -g*(xp.log(p) + 1)/math.log(base)
+
+
+def cross_entropy_grad_p(xp, kernels, p, q, out, g, base, axis):
+    return -g*xp.log(q)/math.log(base)
+
+
+def cross_entropy_grad_q(xp, kernels, p, q, out, g, base, axis):
+    return -g*p/(q*math.log(base))
+
+
+def kl_divergence_grad_p(xp, kernels, p, q, out, g, base, axis):
+    return g*xp.log(p/q)/math.log(base)
+
+
+def kl_divergence_grad_q(xp, kernels, p, q, out, g, base, axis):
+    return g*(-p + q)/(q*math.log(base))
+
+
+def js_divergence_grad_p(xp, kernels, p, q, out, g, base, axis):
+    return (1/2)*g*xp.log(2*p/(p + q))/math.log(base)
+
+
+def js_divergence_grad_q(xp, kernels, p, q, out, g, base, axis):
+    return (1/2)*g*xp.log(2*q/(p + q))/math.log(base)
+
+
+def js_distance_grad_p(xp, kernels, p, q, out, g, base, axis):
+    return (1/4)*g*xp.log(2*p/(p + q))/(out*math.log(base))
+
+
+def js_distance_grad_q(xp, kernels, p, q, out, g, base, axis):
+    return (1/4)*g*xp.log(2*q/(p + q))/(out*math.log(base))
+
+
+GRADIENT_FUNCTIONS: dict[tuple[str, str], Callable[..., Any]] = {
+    ('entropy', 'p'): entropy_grad_p,
+    ('cross_entropy', 'p'): cross_entropy_grad_p,
+    ('cross_entropy', 'q'): cross_entropy_grad_q,
+    ('kl_divergence', 'p'): kl_divergence_grad_p,
+    ('kl_divergence', 'q'): kl_divergence_grad_q,
+    ('js_divergence', 'p'): js_divergence_grad_p,
+    ('js_divergence', 'q'): js_divergence_grad_q,
+    ('js_distance', 'p'): js_distance_grad_p,
+    ('js_distance', 'q'): js_distance_grad_q,
+}

@@ -125,6 +125,11 @@ def _logits(name: str, z: ArrayLike, T: float, axis: int) -> NDArray[np.floating
         views = torch_route.numpy_views((z,))
         if views is not None:
             return torch_route.to_torch(_logits(name, views[0], T, axis))  # type: ignore[no-any-return]
+        from divsym.numeric import torch_autograd
+
+        routed = torch_autograd.logits(name, z, T, axis, lambda view: _logits(name, view, T, axis))
+        if routed is not None:  # CPU tensor needing grad: NumPy forward, Jacobian backward
+            return routed  # type: ignore[no-any-return]
         from divsym.numeric import xp_path
 
         return xp_path.logits(name, xp, z, T, axis)  # type: ignore[no-any-return]
@@ -209,6 +214,17 @@ def _reduce(
         if views is not None:
             out = _reduce(name, names, views, base, axis, additive=additive, clip=clip)
             return torch_route.to_torch(out)  # type: ignore[no-any-return]
+        from divsym.numeric import torch_autograd
+
+        routed = torch_autograd.reduce(
+            name,
+            values,
+            base,
+            axis,
+            lambda arrays: _reduce(name, names, arrays, base, axis, additive=additive, clip=clip),
+        )
+        if routed is not None:  # CPU tensors needing grad: NumPy forward, generated backward
+            return routed  # type: ignore[no-any-return]
         from divsym.numeric import xp_path
 
         return xp_path.reduce(name, xp, names, values, base, axis, clip)  # type: ignore[no-any-return]
