@@ -212,3 +212,25 @@ def test_bad_input_still_raises_the_numpy_routes_errors() -> None:
         f.kl_divergence(torch.tensor([0.5, 0.5], dtype=torch.float64), q)
     with pytest.raises(ValueError, match="base"):
         f.entropy(torch.tensor([0.5, 0.5], dtype=torch.float64, requires_grad=True), base=1.0)
+
+
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+def test_zero_entries_take_the_namespace_routes_conventions(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """A one-hot p against a q with a masked class: the generated formulas give −inf and 0/0
+    there; the namespace route's ``0·log 0 = 0`` conventions give finite gradients, and the
+    route hands such inputs to it (the generated gradients are not even called)."""
+    p = torch.tensor([[1.0, 0.0, 0.0], [0.2, 0.3, 0.5]], dtype=torch.float64)
+    q = torch.tensor([[0.5, 0.5, 0.0], [0.25, 0.25, 0.5]], dtype=torch.float64)
+    tensors = [p, q][: REDUCTIONS[name]]
+
+    def refuse(*args: Any) -> Any:
+        raise AssertionError("a generated gradient ran on an input with a zero entry")
+
+    for key in list(_generated.GRADIENT_FUNCTIONS):
+        monkeypatch.setitem(_generated.GRADIENT_FUNCTIONS, key, refuse)
+    _check_against_namespace(monkeypatch, name, tensors, rtol=0.0)
+    _, grads = _grads(getattr(f, name), tensors, [True] * len(tensors))
+    for grad in grads:
+        assert not bool(torch.isnan(grad).any())

@@ -222,6 +222,7 @@ def _reduce(
             base,
             axis,
             lambda arrays: _reduce(name, names, arrays, base, axis, additive=additive, clip=clip),
+            lambda tensors: _xp_reduce(name, xp, names, tensors, base, axis, clip),
         )
         if routed is not None:  # CPU tensors needing grad: NumPy forward, generated backward
             return routed  # type: ignore[no-any-return]
@@ -267,6 +268,15 @@ def _reduce(
             additive=additive,
         )
     return _finish(from_rows(out, batch, ax, True), dtype, bounds)
+
+
+def _xp_reduce(
+    name: str, xp: Any, names: Sequence[str], values: Sequence[Any], base: Any, axis: int, clip: Any
+) -> Any:
+    """The namespace route of :func:`_reduce` (imported on first use)."""
+    from divsym.numeric import xp_path
+
+    return xp_path.reduce(name, xp, names, values, base, axis, clip)
 
 
 def _jsd_bounds(logb: float) -> tuple[float, float]:

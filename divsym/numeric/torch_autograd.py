@@ -105,6 +105,24 @@ def _softmax_backward(
     return q
 
 
+def _namespace_grads(torch: Any, ctx: Any, tensors: Sequence[Any], grad: Any) -> list[Any]:
+    """The namespace route's autograd gradients, for inputs with a zero entry.
+
+    At ``p_i = 0`` or ``q_i = 0`` the generated gradient is the limit of the formula
+    (``log 0 = −inf``, ``0/0`` where both are 0), while the namespace route's ``where``s give the
+    conventions of ``0·log 0 = 0`` (a finite one-sided value, or 0). Rather than a second set
+    of conventions, such inputs (checked with one ``min`` pass each) take that route's
+    gradient: the same numbers as before this module existed.
+    """
+    needs = ctx.needs_input_grad[4:]
+    with torch.enable_grad():
+        leaves = [t.detach().requires_grad_(n) for t, n in zip(tensors, needs, strict=True)]
+        out = ctx.namespace(leaves)
+        wanted = [leaf for leaf in leaves if leaf.requires_grad]
+        found = iter(torch.autograd.grad(out, wanted, grad))
+    return [next(found) if n else None for n in needs]
+
+
 @cache
 def _functions(torch: Any) -> tuple[Any, Any]:
     """The two ``torch.autograd.Function`` classes, made once torch has been imported."""
@@ -114,7 +132,8 @@ def _functions(torch: Any) -> tuple[Any, Any]:
         """A reduction over the class axis: NumPy route forward, generated gradient back."""
 
         @staticmethod
-        def forward(ctx: Any, name: str, forward: Any, base: Any, axis: int, *tensors: Any) -> Any:
+        def forward(ctx: Any, name: str, routes: Any, base: Any, axis: int, *tensors: Any) -> Any:
+            forward, ctx.namespace = routes
             result = to_torch(forward([t.detach().numpy() for t in tensors]))
             ctx.name, ctx.base, ctx.axis = name, base, axis
             ctx.save_for_backward(result, *tensors)
@@ -125,6 +144,8 @@ def _functions(torch: Any) -> tuple[Any, Any]:
         def backward(ctx: Any, grad: Any) -> Any:
             result, *tensors = ctx.saved_tensors
             views = [t.detach().numpy() for t in tensors]
+            if any(np.minimum.reduce(v, axis=None) == 0 for v in views):
+                return (None, None, None, None, *_namespace_grads(torch, ctx, tensors, grad))
             ndim = max(v.ndim for v in views)
             axis = ctx.axis % ndim
             dtype = np.result_type(*views)
@@ -172,15 +193,17 @@ def reduce(
     base: Any,
     axis: int,
     forward: Callable[[list[NDArray[Any]]], NDArray[Any]],
+    namespace: Callable[[list[Any]], Any],
 ) -> Any:
     """``name`` of the tensors ``values`` with autograd through a generated gradient, or None
-    when the route does not apply (see the module); ``forward`` is the NumPy route."""
+    when the route does not apply (see the module); ``forward`` is the NumPy route,
+    ``namespace`` the xp path (whose autograd serves inputs with a zero entry)."""
     if name not in _ARGUMENTS:
         return None
     torch = _eligible(values)
     if torch is None:
         return None
-    return _functions(torch)[0].apply(name, forward, base, axis, *values)
+    return _functions(torch)[0].apply(name, (forward, namespace), base, axis, *values)
 
 
 def logits(
