@@ -136,6 +136,10 @@ _CONFIRM_DIGITS = 2 * max(_LIMIT_EXPONENTS)
 #: with the working 100, a difference of fifth order at ``10^-120`` (600 digits cancel) keeps
 #: 110; beyond that the limit cannot be evaluated.
 _LIMIT_MAX_EXTRA_DIGITS = 5 * max(_LIMIT_EXPONENTS) + 10
+#: The extra digits a Limit needed last time, so that the next point starts there instead of
+#: failing at fewer first (every check is still made at the digits used). Cleared when full.
+_LIMIT_START: dict[Basic, int] = {}
+_LIMIT_START_SIZE = 1024
 
 
 class Undefined(Exception):  # noqa: N818 - a mathematical outcome, not a crash
@@ -514,7 +518,7 @@ class Evaluator:
         # (and x0 ± 10^-120 apart from x0); a difference of order k needs ~120 k more.
         base = mpmath.mp.dps + (max(0, int(mpmath.log10(abs(point)))) if point != 0 else 0)
         step = max(_LIMIT_EXPONENTS)
-        for extra in range(step + 10, _LIMIT_MAX_EXTRA_DIGITS + 1, step):
+        for extra in range(_LIMIT_START.get(expr, step + 10), _LIMIT_MAX_EXTRA_DIGITS + 1, step):
             digits = base + extra
             before = self.exact_cancellations
             near, nearer = (
@@ -522,14 +526,14 @@ class Evaluator:
             )
             if agrees(near, nearer, "="):
                 if self.exact_cancellations == before:
-                    return nearer
+                    return _remember(expr, extra, nearer)
                 # An exact 0 (e^u - 1 - u - u^2/2 at too few digits) is the same 0 at both
                 # points and at a few more digits: near again with CONFIRM more digits.
                 again = self._limit_argument(
                     expr, bound, point, min(_LIMIT_EXPONENTS), digits + _CONFIRM_DIGITS
                 )
                 if agrees(near, again, "="):
-                    return nearer
+                    return _remember(expr, extra, nearer)
             elif self.exact_cancellations == before:
                 # Digits lost to rounding are noise, which 20 more digits move; a limit that
                 # converges slowly, or not at all, keeps its values. (After an exact 0, which
@@ -626,6 +630,15 @@ class Evaluator:
         if result.is_finite is not True or result.is_real is not True:
             raise Undefined(f"{expr} is {result}")
         return result._to_mpmath(mpmath.mp.prec)
+
+
+def _remember(limit: Limit, extra: int, value: Any) -> Any:
+    """``value``, after noting that ``limit`` needed ``extra`` digits (:data:`_LIMIT_START`)."""
+    if _LIMIT_START.get(limit) != extra:
+        if len(_LIMIT_START) >= _LIMIT_START_SIZE:
+            _LIMIT_START.clear()
+        _LIMIT_START[limit] = extra
+    return value
 
 
 @lru_cache(maxsize=1024)
