@@ -343,18 +343,18 @@ def test_float16_sums_in_float32() -> None:
 
 # ---------------------------------------------------------------- memory: no faults per block
 #
-# Why the first version of this test failed in a fresh venv and passed in .venv: its
-# "scratch" stand-in made 12 block-sized temporaries per block (plus the sum's), about
-# 7 MiB per block since blocks grew to 512 KiB. glibc trims the top of its heap when more
-# than its trim threshold is free there, and the threshold is 2 × the mmap threshold that
-# prime_allocator raises to 3 MiB: 6 MiB. Whether 7 MiB freed at once reached the top of
-# the heap (trimmed, faulted in again by the next block) or sat below a live allocation (kept)
-# depended on the heap's layout before the call, which differs with the venv's size, the
-# working directory, the modules imported: the same venv passed from one directory and
-# failed from another. A block's temporaries must stay below that threshold; the library's
-# do (the kernels' scratch is one workspace per call, the generated expressions make at most
-# ~7 block-sized temporaries). So the test now measures the public functions themselves, and
-# a stand-in of what the kernels did (7 scratch arrays per block), under two heap layouts.
+# Why the first version of this test failed in a fresh venv and passed in .venv: its "scratch"
+# stand-in made 12 block-sized temporaries per block (plus the sum's), about 7 MiB per block since
+# blocks grew to 512 KiB. glibc trims the top of its heap when more than its trim threshold is
+# free there, and the threshold is 2 × the mmap threshold that prime_allocator raised to 3 MiB
+# then (16 MiB now): 6 MiB. Whether 7 MiB freed at once reached the top of the heap (trimmed,
+# faulted in again by the next block) or sat below a live allocation (kept) depended on the heap's
+# layout before the call, which differs with the venv's size, the working directory, the modules
+# imported: the same venv passed from one directory and failed from another. A block's temporaries
+# must stay below that threshold; the library's do (the kernels' scratch is one workspace per
+# call, the generated expressions make at most ~7 block-sized temporaries). So the test now
+# measures the public functions themselves, and a stand-in of what the kernels did (7 scratch
+# arrays per block), under two heap layouts.
 
 _FIRST_CALL = """
 import resource, sys
@@ -440,3 +440,40 @@ def test_logsumexp_of_one_vector_is_the_row_kernels_bit_for_bit(dtype: Any) -> N
         expected = kernel_logsumexp(x[None, :], -1)[0]
         np.testing.assert_array_equal(got, expected, strict=True)
     assert float(kernel_logsumexp(np.array([0.0, 0.0]), 0)[0]) == math.log(2)
+
+
+_REPEATED_CALLS = """
+import resource, sys
+import numpy as np
+import divsym
+
+z = np.random.default_rng(0).standard_normal((256, 1000))
+call = {  # a training step's pattern: teacher and student soft targets, then their KL
+    "softmax": lambda: divsym.softmax(z, T=2.0),
+    "kl_divergence": lambda: divsym.kl_divergence(divsym.softmax(z), divsym.softmax(z * 1.01)),
+}[sys.argv[1]]
+call()
+call()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(20):
+    call()
+print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 20)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="glibc's allocator and getrusage")
+@pytest.mark.parametrize("function", ["softmax", "kl_divergence"])
+def test_repeated_calls_on_a_training_batch_do_not_fault_their_memory_in_again(
+    function: str,
+) -> None:
+    """A (256, 1000) batch, called again and again as in a training loop: the output and the
+    blocks' temporaries must come back from glibc's heap. With the 3 MiB prime they were
+    trimmed and faulted in on every call (845 faults per softmax, 2500 per KL)."""
+    result = subprocess.run(
+        [sys.executable, "-c", _REPEATED_CALLS, function],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert float(result.stdout.split()[-1]) <= 64
