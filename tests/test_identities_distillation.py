@@ -130,7 +130,7 @@ def test_the_backstop_checks_the_first_steps_of_the_high_temperature_derivation(
 
 def test_remarks_say_which_line_is_the_papers_equation() -> None:
     for factory in (distillation_gradient, distillation_gradient_softmax_teacher):
-        assert any("equation (2)" in remark for remark in factory().remarks)
+        assert any("paper's eq. (2)" in remark for remark in factory().remarks)
     assert any("eq. (2)" in r for r in distillation_temperature_squared().remarks)
 
 

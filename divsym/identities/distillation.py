@@ -2,7 +2,7 @@
 
 A student with logits ``z`` is trained on the soft targets ``p_i`` of a teacher at the same
 temperature ``T``: its loss is the cross-entropy ``C = −Σ_i p_i log q_i`` with the student's
-softmax ``q_i = exp(z_i/T) / Σ_j exp(z_j/T)`` (lecture eq. (1)). The paper's equation (2),
+softmax ``q_i = exp(z_i/T) / Σ_j exp(z_j/T)`` (the lecture's softmax). The paper's eq. (2),
 ``∂C/∂z_k = (q_k − p_k)/T``, is derived here for a symbolic number of classes ``n`` and a free
 class ``k``: once for any normalised teacher distribution ``p``, once for a teacher that is
 itself a softmax ``p_i = exp(v_i/T) / Σ_j exp(v_j/T)`` of logits ``v``; then the ``T²``
@@ -10,6 +10,10 @@ scaling the paper applies to the soft loss. At high temperature, the paper's eq.
 (``e^x ≈ 1 + x``) is proved with the order of its error, ``O(1/T³)``, as the finite limit of
 ``T³`` times the error, and eq. (4) as the limit of ``T² ∂C/∂z_k``; beside them, the
 hard-label gradient and ``JSD = H(M) − (H(P) + H(Q))/2``.
+
+The text (justifications, remarks) follows the handout rules of :mod:`divsym.render.prose`:
+mathematics in ``$…$``, the lecture's equations by label (``{eq:softmax}``), and every remark
+says which lines are the paper's (Hinton, Vinyals & Dean 2015, eqs. (2)–(4)) and which ours.
 """
 
 from __future__ import annotations
@@ -120,18 +124,19 @@ def _gradient_steps(
     return (
         Step(
             Derivative(soft_loss(target), z[k]),
-            "the soft-target loss C = −Σ_i p_i log q_i (the cross-entropy of the student's"
-            " softmax q at temperature T with the teacher's soft targets p), differentiated"
-            " with respect to the student's logit z_k",
+            "the soft-target loss $C = -\\sum_i p_i \\log q_i$, the cross-entropy of the"
+            " student's softmax $q$ at temperature $T$ with the teacher's soft targets $p$,"
+            " differentiated with respect to the student's logit $z_k$",
         ),
         Step(
             Derivative(-Sum(t(i) * log(_e(i) / _STUDENT), (i, 1, n)), z[k]),
-            "eq. (1): q_i = exp(z_i/T) / Σ_j exp(z_j/T)",
+            "eq. {eq:softmax}: $q_i = \\exp(z_i/T) / \\sum_j \\exp(z_j/T)$",
             rules=(unfold_definitions,),
         ),
         Step(
             Derivative(-Sum(t(i) * (z[i] / T - log(_STUDENT)), (i, 1, n)), z[k]),
-            "log q_i = z_i/T − log Σ_j exp(z_j/T): the log of a quotient of positive numbers",
+            "$\\log q_i = z_i/T - \\log \\sum_j \\exp(z_j/T)$: the log of a quotient of"
+            " positive numbers",
             rules=(expand_logs,),
         ),
         Step(
@@ -139,14 +144,15 @@ def _gradient_steps(
                 t(i) * (delta(i, k) / T - Sum(delta(j, k) * _e(j), (j, 1, n)) / (T * _STUDENT)),
                 (i, 1, n),
             ),
-            "differentiate term by term: ∂z_i/∂z_k = δ_ik, and by the chain rule"
-            " ∂ log Σ_j exp(z_j/T) / ∂z_k = Σ_j δ_jk exp(z_j/T) / (T Σ_j exp(z_j/T));"
-            " the targets p_i do not depend on the student's logits",
+            "differentiate term by term: $\\partial z_i / \\partial z_k = \\delta_{ik}$, and"
+            " by the chain rule $\\partial \\log \\sum_j \\exp(z_j/T) / \\partial z_k"
+            " = \\sum_j \\delta_{jk} \\exp(z_j/T) / (T \\sum_j \\exp(z_j/T))$;"
+            " the targets $p_i$ do not depend on the student's logits",
             rules=(differentiate,),
         ),
         Step(
             -Sum(t(i) * (delta(i, k) / T - _e(k) / (T * _STUDENT)), (i, 1, n)),
-            "only the term j = k survives the inner Sum (k is a class, 1 ≤ k ≤ n)",
+            "only the term $j = k$ survives the inner sum ($k$ is a class, $1 \\leq k \\leq n$)",
             rules=(collapse_kronecker_sums,),
         ),
         Step(
@@ -155,8 +161,8 @@ def _gradient_steps(
                 Mul(_e(k) / (T * _STUDENT), Sum(t(i), (i, 1, n)), evaluate=False),
                 evaluate=False,
             ),
-            "split the Sum over i; exp(z_k/T) / (T Σ_j exp(z_j/T)) does not depend on i:"
-            " pull it out",
+            "split the sum over $i$; $\\exp(z_k/T) / (T \\sum_j \\exp(z_j/T))$ does not"
+            " depend on $i$: pull it out",
             rules=(expand_summands, split_sums, pull_constants),
         ),
         Step(
@@ -165,7 +171,7 @@ def _gradient_steps(
                 Mul(_e(k) / (T * _STUDENT), Sum(t(i), (i, 1, n)), evaluate=False),
                 evaluate=False,
             ),
-            "only the term i = k survives Σ_i p_i δ_ik",
+            "only the term $i = k$ survives $\\sum_i p_i \\delta_{ik}$",
             rules=(collapse_kronecker_sums,),
         ),
         Step(
@@ -175,7 +181,8 @@ def _gradient_steps(
         ),
         Step(
             Mul(Add(_q(k), -target(k)), 1 / T, evaluate=False),
-            "eq. (1) for q_k: the paper's eq. (2), ∂C/∂z_k = (q_k − p_k)/T",
+            "eq. {eq:softmax} for $q_k$; this is the paper's eq. (2),"
+            " $\\partial C / \\partial z_k = (q_k - p_k)/T$",
         ),
     )
 
@@ -188,21 +195,22 @@ def distillation_gradient() -> Derivation:
     """``∂C/∂z_k = (q_k − p_k)/T`` for soft targets ``p`` that are any normalised distribution."""
     return Derivation(
         id="distillation-gradient",
-        title="The gradient of the soft-target loss: dC/dz_k = (q_k - p_k)/T",
+        title="The gradient of the soft-target loss: ∂C/∂z_k = (q_k − p_k)/T",
         section="distillation",
         context=_context(normalised=True),
         steps=_gradient_steps(
             _data_target,
             _data_target,
             (impose_normalisation,),
-            "the teacher's soft targets are a distribution: Σ_i p_i = 1",
+            "the teacher's soft targets are a distribution: $\\sum_i p_i = 1$",
         ),
         remarks=(
-            "The last line is the paper's equation (2) (Hinton, Vinyals & Dean, 2015, section"
-            " 2.1, written there for the class i); the lines before it are ours: the paper"
-            " states (2) without a derivation.",
-            "Here p is any normalised distribution over the n classes; with p the teacher's own"
-            " softmax at temperature T see distillation-gradient-softmax-teacher.",
+            "The last line is the paper's eq. (2) (Hinton, Vinyals & Dean 2015, section 2.1,"
+            " written there for the class $i$); the lines before it are ours: the paper states"
+            " eq. (2) without a derivation.",
+            "Here $p$ is any normalised distribution over the $n$ classes; with $p$ the"
+            " teacher's own softmax at temperature $T$ see the derivation"
+            " distillation-gradient-softmax-teacher.",
         ),
     )
 
@@ -218,15 +226,16 @@ def distillation_gradient_softmax_teacher() -> Derivation:
             lambda index: TeacherProbability(v, T, index),
             _teacher_softmax,
             (pull_constants, canonical_indices),
-            "the teacher's probabilities sum to 1: Σ_i exp(v_i/T) / Σ_l exp(v_l/T) = 1,"
-            " its denominator does not depend on i (as in softmax-normalisation)",
+            "the teacher's probabilities sum to 1:"
+            " $\\sum_i \\exp(v_i/T) / \\sum_l \\exp(v_l/T) = 1$, as its denominator does not"
+            " depend on $i$ (as in softmax-normalisation)",
         ),
         remarks=(
             "The teacher's soft targets are its softmax at the student's temperature,"
-            " p_i = exp(v_i/T) / Σ_l exp(v_l/T) with the teacher's logits v (printed p_i);"
-            " eq. (1) writes out both softmaxes in line (1).",
-            "The last line is the paper's equation (2) (Hinton, Vinyals & Dean, 2015,"
-            " section 2.1); the lines before it are ours.",
+            " $p_i = \\exp(v_i/T) / \\sum_l \\exp(v_l/T)$ with the teacher's logits $v$"
+            " (printed $p_i$); the second line writes out both softmaxes by eq. {eq:softmax}.",
+            "The last line is the paper's eq. (2) (Hinton, Vinyals & Dean 2015, section 2.1);"
+            " the lines before it are ours.",
         ),
     )
 
@@ -237,19 +246,21 @@ def distillation_temperature_squared() -> Derivation:
     squared = T**2
     return Derivation(
         id="distillation-temperature-squared",
-        title="The soft-target gradient scaled by T^2",
+        title="The soft-target gradient scaled by T²",
         section="distillation",
         context=_context(normalised=True),
         steps=(
             Step(
                 Mul(squared, Derivative(soft_loss(_data_target), z[k]), evaluate=False),
-                "the gradient of the soft-target loss C = −Σ_i p_i log q_i with respect to the"
-                " student's logit z_k, multiplied by T² as the paper scales the soft loss",
+                "the gradient of the soft-target loss $C = -\\sum_i p_i \\log q_i$ with respect"
+                " to the student's logit $z_k$, multiplied by $T^2$ as the paper scales the soft"
+                " loss",
             ),
             Step(
                 Mul(squared, gradient, evaluate=False),
-                "the paper's eq. (2), ∂C/∂z_k = (q_k − p_k)/T (derivation distillation-gradient:"
-                " eq. (1), differentiate, collapse δ_jk and δ_ik, Σ_i p_i = 1)",
+                "the paper's eq. (2), $\\partial C / \\partial z_k = (q_k - p_k)/T$, as in the"
+                " derivation distillation-gradient: eq. {eq:softmax}, differentiate, collapse"
+                " $\\delta_{jk}$ and $\\delta_{ik}$, $\\sum_i p_i = 1$",
                 rules=(
                     unfold_definitions,
                     expand_logs,
@@ -264,15 +275,17 @@ def distillation_temperature_squared() -> Derivation:
             ),
             Step(
                 Mul(T, Add(_q(k), -p[k]), evaluate=False),
-                "T² / T = T",
+                "$T^2 / T = T$",
             ),
         ),
         remarks=(
-            "The paper: 'Since the magnitudes of the gradients produced by the soft targets"
-            " scale as 1/T² it is important to multiply them by T² when using both hard and"
-            " soft targets.' Line (1) is its eq. (2) times T²; line (2) is ours. The 1/T² itself"
-            " appears at high temperature, where q_k − p_k ≈ (z_k − v_k)/(nT) for zero-mean"
-            " logits (the paper's eq. (4)).",
+            "The paper (Hinton, Vinyals & Dean 2015, section 2.1): ‘Since the magnitudes of"
+            " the gradients produced by the soft targets scale as $1/T^2$ it is important to"
+            " multiply them by $T^2$ when using both hard and soft targets.’ The first line is"
+            " that scaling and the second its eq. (2) times $T^2$; the last line is ours. The"
+            " $1/T^2$"
+            " itself appears at high temperature, where $q_k - p_k \\approx (z_k - v_k)/(nT)$"
+            " for zero-mean logits (the paper's eq. (4)).",
         ),
     )
 
@@ -291,14 +304,15 @@ def jsd_entropy_form() -> Derivation:
     mixture_entropy = -Sum(Mul(m, log(m), evaluate=False), (i, 1, n))
     return Derivation(
         id="jsd-entropy-form",
-        title="The Jensen-Shannon divergence is the entropy of the mixture minus the mean entropy",
+        title="The Jensen–Shannon divergence is the entropy of the mixture minus the mean entropy",
         section="distillation",
         context=Context(distributions=(p, q)),
         steps=(
-            Step(JSDivergence(p, q), "the Jensen–Shannon divergence of P and Q"),
+            Step(JSDivergence(p, q), "the Jensen–Shannon divergence of $P$ and $Q$"),
             Step(
                 Add(_HALF * MixtureKL(p, p, q), _HALF * MixtureKL(q, p, q), evaluate=False),
-                "definition: the mean KL divergence of P and of Q from the mixture M = (P+Q)/2",
+                "eq. {eq:jsd}: the mean KL divergence of $P$ and of $Q$ from the mixture"
+                " $M = (P + Q)/2$",
                 rules=(unfold_definitions,),
             ),
             Step(
@@ -309,8 +323,8 @@ def jsd_entropy_form() -> Derivation:
                     -Sum(Mul(_HALF, q[i], log(m), evaluate=False), (i, 1, n)),
                     evaluate=False,
                 ),
-                "definition of D_KL; log(p_i/m_i) = log p_i − log m_i and"
-                " log(q_i/m_i) = log q_i − log m_i (all positive)",
+                "eq. {eq:kl}; $\\log(p_i/m_i) = \\log p_i - \\log m_i$ and"
+                " $\\log(q_i/m_i) = \\log q_i - \\log m_i$ (all positive)",
             ),
             Step(
                 Add(
@@ -319,7 +333,8 @@ def jsd_entropy_form() -> Derivation:
                     mixture_entropy,
                     evaluate=False,
                 ),
-                "½ p_i log m_i + ½ q_i log m_i = m_i log m_i: the two Sums over log m_i are one",
+                "$\\tfrac{1}{2} p_i \\log m_i + \\tfrac{1}{2} q_i \\log m_i = m_i \\log m_i$:"
+                " the two sums over $\\log m_i$ are one",
             ),
             Step(
                 Add(
@@ -327,15 +342,16 @@ def jsd_entropy_form() -> Derivation:
                     Mul(-_HALF, Add(Entropy(p), Entropy(q)), evaluate=False),
                     evaluate=False,
                 ),
-                "definition of the entropy: Σ_i p_i log p_i = −H(P), Σ_i q_i log q_i = −H(Q);"
-                " the remaining Sum is the entropy H(M) of the mixture",
+                "eq. {eq:entropy}: $\\sum_i p_i \\log p_i = -H(P)$,"
+                " $\\sum_i q_i \\log q_i = -H(Q)$; the remaining sum is the entropy $H(M)$ of"
+                " the mixture",
             ),
         ),
         remarks=(
-            "JSD(P‖Q) = H(M) − (H(P) + H(Q))/2 with M = (P + Q)/2: the form in which the"
-            " Jensen–Shannon divergence is usually computed. It is ours, beyond the lecture;"
-            " −Σ_i m_i log m_i is H(M) written out (there is no node for the entropy of a"
-            " mixture).",
+            "$\\operatorname{JSD}(P \\parallel Q) = H(M) - (H(P) + H(Q))/2$ with"
+            " $M = (P + Q)/2$: the form in which the Jensen–Shannon divergence is usually"
+            " computed. It is not in the paper; the derivation is ours, from eq. {eq:jsd};"
+            " $-\\sum_i m_i \\log m_i$ is $H(M)$ written out.",
         ),
     )
 
@@ -351,45 +367,48 @@ def hard_label_gradient() -> Derivation:
     delta = KroneckerDelta
     return Derivation(
         id="hard-label-gradient",
-        title="The gradient of the hard-label loss at T = 1: q_k - delta_ky",
+        title="The gradient of the hard-label loss at T = 1: q_k − δ_ky",
         section="distillation",
         context=Context(labels=(label,), indices=(k,)),
         steps=(
             Step(
                 Derivative(-log(q1), z[k]),
-                "the hard-label loss −log q_y (the negative log-likelihood of the true class y)"
-                " at temperature 1, differentiated with respect to the student's logit z_k",
+                "the hard-label loss $-\\log q_y$, the negative log-likelihood of the true"
+                " class $y$, at temperature 1, differentiated with respect to the student's"
+                " logit $z_k$",
             ),
             Step(
                 Derivative(-log(exp(z[label]) / normaliser), z[k]),
-                "eq. (1) at T = 1: q_y = exp(z_y) / Σ_j exp(z_j)",
+                "eq. {eq:softmax} at $T = 1$: $q_y = \\exp(z_y) / \\sum_j \\exp(z_j)$",
                 rules=(unfold_definitions,),
             ),
             Step(
                 Derivative(log(normaliser) - z[label], z[k]),
-                "log q_y = z_y − log Σ_j exp(z_j)",
+                "$\\log q_y = z_y - \\log \\sum_j \\exp(z_j)$",
                 rules=(expand_logs,),
             ),
             Step(
                 Sum(delta(j, k) * exp(z[j]), (j, 1, n)) / normaliser - delta(label, k),
-                "differentiate: ∂z_y/∂z_k = δ_yk, and by the chain rule"
-                " ∂ log Σ_j exp(z_j)/∂z_k = Σ_j δ_jk exp(z_j) / Σ_j exp(z_j)",
+                "differentiate: $\\partial z_y / \\partial z_k = \\delta_{yk}$, and by the"
+                " chain rule $\\partial \\log \\sum_j \\exp(z_j) / \\partial z_k"
+                " = \\sum_j \\delta_{jk} \\exp(z_j) / \\sum_j \\exp(z_j)$",
                 rules=(differentiate,),
             ),
             Step(
                 exp(z[k]) / normaliser - delta(label, k),
-                "only the term j = k survives the Sum (k is a class, 1 ≤ k ≤ n)",
+                "only the term $j = k$ survives the sum ($k$ is a class, $1 \\leq k \\leq n$)",
                 rules=(collapse_kronecker_sums,),
             ),
             Step(
                 Add(SoftmaxProbability(z, 1, k), -delta(k, label), evaluate=False),
-                "eq. (1) at T = 1 for q_k",
+                "eq. {eq:softmax} at $T = 1$ for $q_k$",
             ),
         ),
         remarks=(
-            "The paper's hard-target term: the cross-entropy with the correct labels, computed"
-            " at temperature 1. Its gradient q_k − δ_ky is eq. (2) at T = 1 with the one-hot"
-            " target p_k = δ_ky. The derivation is ours; the paper does not write it out.",
+            "The paper's hard-target term (Hinton, Vinyals & Dean 2015, section 2): the"
+            " cross-entropy with the correct labels, computed at temperature 1. Its gradient"
+            " $q_k - \\delta_{ky}$ is the paper's eq. (2) at $T = 1$ with the one-hot target"
+            " $p_k = \\delta_{ky}$. The derivation is ours; the paper does not write it out.",
         ),
     )
 
@@ -417,48 +436,50 @@ def distillation_zero_mean_logits() -> Derivation:
     z_sum, v_sum = Sum(z[j], (j, 1, n)), Sum(v[_l], (_l, 1, n))
     return Derivation(
         id="distillation-zero-mean-logits",
-        title="At high temperature T^2 dC/dz_k tends to (z_k - v_k)/n for zero-mean logits",
+        title="At high temperature T² ∂C/∂z_k tends to (z_k − v_k)/n for zero-mean logits",
         section="distillation",
         context=_context(normalised=False),
         steps=(
             Step(
                 Limit(Mul(T, Add(_q(k), -TeacherProbability(v, T, k)), evaluate=False), T, oo),
-                "T² ∂C/∂z_k = T (q_k − p_k) (distillation-gradient-softmax-teacher times T², as"
-                " in distillation-temperature-squared) as the temperature grows",
+                "$T^2 \\, \\partial C / \\partial z_k = T (q_k - p_k)$ as the temperature grows:"
+                " the paper's eq. (2), proved in distillation-gradient-softmax-teacher, times"
+                " $T^2$ as in distillation-temperature-squared",
             ),
             Step(
                 at_zero((exp(z[k] * u) / z_norm - exp(v[k] * u) / v_norm) / u),
-                "eq. (1) for q_k and p_k; substitute u = 1/T: T → ∞ is u → 0⁺",
+                "eq. {eq:softmax} for $q_k$ and $p_k$; substitute $u = 1/T$: $T \\to \\infty$ is"
+                " $u \\to 0^+$",
                 rules=(unfold_definitions, reciprocal_temperature),
             ),
             Step(
                 at_zero(dz / (Sum(1, (j, 1, n)) * z_norm) - dv / (Sum(1, (_l, 1, n)) * v_norm)),
-                "subtract and add 1/n = Σ_j exp(z_j u) / (n Σ_j exp(z_j u)):"
-                " q_k − 1/n = Σ_j (exp(z_k u) − exp(z_j u)) / (n Σ_j exp(z_j u)), the same for"
-                " p_k, and the two 1/n cancel (n written as Σ_j 1)",
+                "subtract and add $1/n = \\sum_j \\exp(z_j u) / (n \\sum_j \\exp(z_j u))$:"
+                " $q_k - 1/n = \\sum_j (\\exp(z_k u) - \\exp(z_j u)) / (n \\sum_j \\exp(z_j u))$,"
+                " the same for $p_k$, and the two $1/n$ cancel ($n$ written as $\\sum_j 1$)",
             ),
             Step(
                 at_zero(dz / (n * z_norm) - dv / (n * v_norm)),
-                "a Sum of n ones is n",
+                "a sum of $n$ ones is $n$",
                 rules=(sum_of_constant,),
             ),
             Step(
                 sum_of_limits(z, j) - sum_of_limits(v, _l),
-                "limits of a difference, a quotient and of Sums of n terms (n does not depend on"
-                " u): each difference quotient has a finite limit, the denominators' limits are"
-                " n² ≠ 0",
+                "limits of a difference, a quotient and of sums of $n$ terms ($n$ does not depend"
+                " on $u$): each difference quotient has a finite limit, the denominators' limits"
+                " are $n^2 \\neq 0$",
                 rules=(limit_of_difference_quotients,),
             ),
             Step(
                 Sum(z[k] - z[j], (j, 1, n)) / (n * Sum(1, (j, 1, n)))
                 - Sum(v[k] - v[_l], (_l, 1, n)) / (n * Sum(1, (_l, 1, n))),
-                "(exp(a u) − exp(b u))/u → a − b and exp(w u) → 1 as u → 0⁺: the paper's"
-                " e^x ≈ 1 + x",
+                "$(\\exp(a u) - \\exp(b u))/u \\to a - b$ and $\\exp(w u) \\to 1$ as"
+                " $u \\to 0^+$: the paper's $e^x \\approx 1 + x$",
                 rules=(evaluate_limits,),
             ),
             Step(
                 (n * z[k] - z_sum) / n**2 - (n * v[k] - v_sum) / n**2,
-                "split the Sums; Σ_j z_k = n z_k and Σ_j 1 = n",
+                "split the sums; $\\sum_j z_k = n z_k$ and $\\sum_j 1 = n$",
                 rules=(expand_summands, split_sums, pull_constants, sum_of_constant),
             ),
             Step(
@@ -467,21 +488,23 @@ def distillation_zero_mean_logits() -> Derivation:
                     1 / n,
                     evaluate=False,
                 ),
-                "collect: (z_k − v_k − (Σ_j z_j − Σ_j v_j)/n)/n, which is (z_k − v_k)/n for"
-                " zero-mean logits Σ_j z_j = Σ_j v_j = 0",
+                "collect: $(z_k - v_k - (\\sum_j z_j - \\sum_j v_j)/n)/n$, which is"
+                " $(z_k - v_k)/n$ for zero-mean logits, $\\sum_j z_j = \\sum_j v_j = 0$",
             ),
         ),
         remarks=(
-            "The paper's eq. (4): with zero-mean logits, ∂C/∂z_k ≈ (z_k − v_k)/(N T²) at high"
-            " temperature (N = n classes). What is proved here is its exact form as a limit"
-            " for any logits: T² ∂C/∂z_k → ((z_k − mean(z)) − (v_k − mean(v)))/n with the"
-            " means mean(z) = Σ_j z_j/n and mean(v) = Σ_j v_j/n; the last line's (z_k − v_k)/n"
-            " for zero-mean"
-            " logits is the paper's statement, and the reason the soft loss is multiplied by"
-            " T². The derivation is ours; the paper's eq. (3), the expansion e^x ≈ 1 + x, is"
-            " the limit of line (5).",
-            "The zero means are not a fact divsym can state in a Context, so the last line keeps"
-            " the means; setting them to 0 is substitution, not a proof step.",
+            "The paper's eq. (4) (Hinton, Vinyals & Dean 2015, section 2.1): with zero-mean"
+            " logits, $\\partial C / \\partial z_k \\approx (z_k - v_k)/(N T^2)$ at high"
+            " temperature ($N = n$ classes). What is proved here, and is ours, is its exact form"
+            " as a limit for any logits:"
+            " $T^2 \\, \\partial C / \\partial z_k \\to ((z_k - \\bar z) - (v_k - \\bar v))/n$"
+            " with the means $\\bar z = \\sum_j z_j / n$ and $\\bar v = \\sum_j v_j / n$."
+            " The last line's $(z_k - v_k)/n$ for zero-mean logits is the paper's statement,"
+            " and the reason the soft loss is multiplied by $T^2$. The paper's eq. (3), the"
+            " expansion $e^x \\approx 1 + x$, is the step to the sixth line; with the order of"
+            " its error it is distillation-high-temperature.",
+            "The zero means are not a fact divsym can state about the data, so the last line"
+            " keeps the means; setting them to 0 is substitution, not a proof step.",
         ),
     )
 
@@ -533,64 +556,69 @@ def distillation_high_temperature() -> Derivation:
     z_squares, v_squares = Sum(z[j] ** 2, (j, 1, n)), Sum(v[_l] ** 2, (_l, 1, n))
     return Derivation(
         id="distillation-high-temperature",
-        title="At high temperature dC/dz_k = (1/T)(A_k - B_k) + O(1/T^3), e^x ~ 1 + x",
+        title="At high temperature ∂C/∂z_k = (A_k − B_k)/T + O(1/T³), with e^x ≈ 1 + x",
         section="distillation",
         context=_context(normalised=False),
         steps=(
             Step(
                 Limit(Mul(T**3, Add(gradient, -approximation), evaluate=False), T, oo),
-                "∂C/∂z_k = (q_k − p_k)/T (the paper's eq. (2), distillation-gradient-softmax-"
-                "teacher) minus its high-temperature approximation (1/T)(A_k − B_k), the"
-                " paper's eq. (3) with A_k = (1 + z_k/T)/(n + Σ_j z_j/T) and B_k the same for"
-                " the teacher's logits v; the error is O(1/T³) when T³ times it has a finite"
-                " limit as T → ∞",
+                "$\\partial C / \\partial z_k = (q_k - p_k)/T$ (the paper's eq. (2), proved in"
+                " distillation-gradient-softmax-teacher) minus its high-temperature"
+                " approximation $(A_k - B_k)/T$, the paper's eq. (3), with"
+                " $A_k = (1 + z_k/T)/(n + \\sum_j z_j/T)$ and $B_k$ the same for the teacher's"
+                " logits $v$; the error is $O(1/T^3)$ when $T^3$ times it has a finite limit as"
+                " $T \\to \\infty$",
             ),
             Step(
                 at_zero(
                     (exp(z[k] * u) / z_norm - z_linear) / u**2
                     - (exp(v[k] * u) / v_norm - v_linear) / u**2
                 ),
-                "eq. (1) for q_k and p_k; substitute u = 1/T: T → ∞ is u → 0⁺, and"
-                " T³ · (1/T) = 1/u²",
+                "eq. {eq:softmax} for $q_k$ and $p_k$; substitute $u = 1/T$: $T \\to \\infty$ is"
+                " $u \\to 0^+$, and $T^3 \\cdot (1/T) = 1/u^2$",
                 rules=(unfold_definitions, reciprocal_temperature),
             ),
             Step(
                 at_zero(_softmax_minus_linearised(z, j) - _softmax_minus_linearised(v, _l)),
-                "n + u Σ_j z_j = Σ_j (1 + z_j u); then over one denominator:"
-                " e^{z_k u}/Σ_j e^{z_j u} − (1 + z_k u)/Σ_j (1 + z_j u)"
-                " = Σ_j (e^{z_k u}(1 + z_j u) − (1 + z_k u) e^{z_j u}) /"
-                " (Σ_j e^{z_j u} · Σ_j (1 + z_j u)), the same for v",
+                "$n + u \\sum_j z_j = \\sum_j (1 + z_j u)$; then over one denominator,"
+                " $e^{z_k u} / \\sum_j e^{z_j u} - (1 + z_k u) / \\sum_j (1 + z_j u)"
+                " = \\sum_j (e^{z_k u} (1 + z_j u) - (1 + z_k u) e^{z_j u})"
+                " / (\\sum_j e^{z_j u} \\cdot \\sum_j (1 + z_j u))$, and the same for $v$",
                 rules=(absorb_count, quotients_over_one_sum),
             ),
             Step(
                 value(z, j) - value(v, _l),
-                "limits of a difference, a quotient and of Sums of n terms (n does not depend"
-                " on u): by Taylor's theorem e^{au}(1 + bu) − (1 + au)e^{bu} = (a² − b²)u²/2"
-                " + O(u³), so each term's limit is (a² − b²)/2; e^{z_j u} → 1 and"
-                " 1 + z_j u → 1, so each denominator tends to n² ≠ 0",
+                "limits of a difference, a quotient and of sums of $n$ terms ($n$ does not"
+                " depend on $u$): by Taylor's theorem"
+                " $e^{au} (1 + bu) - (1 + au) e^{bu} = (a^2 - b^2) u^2 / 2 + O(u^3)$, so each"
+                " term's limit is $(a^2 - b^2)/2$; $e^{z_j u} \\to 1$ and $1 + z_j u \\to 1$, so"
+                " each denominator tends to $n^2 \\neq 0$",
                 rules=(limit_of_difference_quotients, evaluate_limits),
             ),
             Step(
                 (z[k] ** 2 - v[k] ** 2) / (2 * n) - (z_squares - v_squares) / (2 * n**2),
-                "split the Sums; Σ_j z_k² = n z_k² and Σ_j 1 = n",
+                "split the sums; $\\sum_j z_k^2 = n z_k^2$ and $\\sum_j 1 = n$",
                 rules=(expand_summands, split_sums, pull_constants, sum_of_constant),
             ),
         ),
         remarks=(
-            "The paper's eq. (3) (Hinton, Vinyals & Dean, 2015, section 2.1) is the"
-            " approximation subtracted in the first line:"
-            " ∂C/∂z_k ≈ (1/T)((1 + z_k/T)/(N + Σ_j z_j/T) − (1 + v_k/T)/(N + Σ_j v_j/T))"
-            " for T large compared with the logits, by e^x ≈ 1 + x (N = n classes)."
-            " Everything else is ours: the paper states (3) with ≈ and no order."
-            " Here the order is proved: T³ times the error tends to the"
-            " finite value of the last line, so ∂C/∂z_k = (1/T)(A_k − B_k) + c_k/T³ + o(1/T³)"
-            " with c_k = (z_k² − v_k²)/(2n) − (Σ_j z_j² − Σ_j v_j²)/(2n²).",
-            "The order is not better than 1/T³: c_k is not 0 in general (z = (1, 0, …, 0),"
-            " v = 0 give c_1 = (n − 1)/(2n²)). The first line starts from eq. (2), which"
-            " distillation-gradient-softmax-teacher proves, because the numeric backstop"
-            " cannot take a derivative inside a limit at T = 10^120.",
-            "The error is a difference of second order: at 1/T = 10^-120, where the numeric"
-            " backstop evaluates a limit, q_k − A_k is about 10^-240, so the backstop needs"
-            " more than 275 working digits inside a limit to check the first three steps.",
+            "The paper's eq. (3) (Hinton, Vinyals & Dean 2015, section 2.1) is the"
+            " approximation subtracted in the first line,"
+            " $\\partial C / \\partial z_k \\approx \\frac{1}{T} \\bigl("
+            "\\frac{1 + z_k/T}{N + \\sum_j z_j/T} - \\frac{1 + v_k/T}{N + \\sum_j v_j/T}\\bigr)$"
+            " for $T$ large compared with the logits, by $e^x \\approx 1 + x$ ($N = n$"
+            " classes). Everything else is ours: the paper states eq. (3) with $\\approx$ and no"
+            " order. Here the order is proved: $T^3$ times the error tends to the finite value"
+            " $c_k$ of the last line, so"
+            " $\\partial C / \\partial z_k = (A_k - B_k)/T + c_k/T^3 + o(1/T^3)$ with"
+            " $c_k = (z_k^2 - v_k^2)/(2n) - (\\sum_j z_j^2 - \\sum_j v_j^2)/(2n^2)$.",
+            "The order is not better than $1/T^3$: $c_k$ is not 0 in general ($z = (1, 0,"
+            " \\dots, 0)$ and $v = 0$ give $c_1 = (n - 1)/(2n^2)$). The first line starts from"
+            " the paper's eq. (2), which distillation-gradient-softmax-teacher proves, because"
+            " the numeric backstop cannot take a derivative inside a limit at $T = 10^{120}$.",
+            "The error is a difference of second order: at $1/T = 10^{-120}$, where the numeric"
+            " backstop evaluates a limit, $q_k - A_k$ is about $10^{-240}$, so the backstop"
+            " checks the first three steps with 350 working digits (it raises its digits until"
+            " the values stop changing).",
         ),
     )
