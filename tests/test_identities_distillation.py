@@ -330,7 +330,7 @@ def test_high_temperature_limit_of_t_instead_of_t_squared_is_failed() -> None:
 
 def test_high_temperature_remarks_say_which_line_is_the_papers_equation_3() -> None:
     remarks = distillation_high_temperature().remarks
-    assert any("eq. (3)" in r and "first line" in r and "ours" in r for r in remarks)
+    assert any("eq. (3)" in r and "starting expression" in r and "ours" in r for r in remarks)
 
 
 def test_high_temperature_coefficient_agrees_with_mpmath_at_large_t() -> None:

@@ -281,8 +281,9 @@ def distillation_temperature_squared() -> Derivation:
         remarks=(
             "The paper (Hinton, Vinyals & Dean 2015, section 2.1): ‘Since the magnitudes of"
             " the gradients produced by the soft targets scale as $1/T^2$ it is important to"
-            " multiply them by $T^2$ when using both hard and soft targets.’ The first line is"
-            " that scaling and the second its eq. (2) times $T^2$; the last line is ours. The"
+            " multiply them by $T^2$ when using both hard and soft targets.’ The starting"
+            " expression is that scaling, the next is its eq. (2) times $T^2$, and the last"
+            " line is ours. The"
             " $1/T^2$"
             " itself appears at high temperature, where $q_k - p_k \\approx (z_k - v_k)/(nT)$"
             " for zero-mean logits (the paper's eq. (4)).",
@@ -501,8 +502,9 @@ def distillation_zero_mean_logits() -> Derivation:
             " with the means $\\bar z = \\sum_j z_j / n$ and $\\bar v = \\sum_j v_j / n$."
             " The last line's $(z_k - v_k)/n$ for zero-mean logits is the paper's statement,"
             " and the reason the soft loss is multiplied by $T^2$. The paper's eq. (3), the"
-            " expansion $e^x \\approx 1 + x$, is the step to the sixth line; with the order of"
-            " its error it is distillation-high-temperature.",
+            " expansion $e^x \\approx 1 + x$, is the step that takes the limits of the"
+            " difference quotients; with the order of its error it is"
+            " distillation-high-temperature.",
             "The zero means are not a fact divsym can state about the data, so the last line"
             " keeps the means; setting them to 0 is substitution, not a proof step.",
         ),
@@ -603,7 +605,7 @@ def distillation_high_temperature() -> Derivation:
         ),
         remarks=(
             "The paper's eq. (3) (Hinton, Vinyals & Dean 2015, section 2.1) is the"
-            " approximation subtracted in the first line,"
+            " approximation subtracted in the starting expression,"
             " $\\partial C / \\partial z_k \\approx \\frac{1}{T} \\bigl("
             "\\frac{1 + z_k/T}{N + \\sum_j z_j/T} - \\frac{1 + v_k/T}{N + \\sum_j v_j/T}\\bigr)$"
             " for $T$ large compared with the logits, by $e^x \\approx 1 + x$ ($N = n$"
@@ -613,9 +615,10 @@ def distillation_high_temperature() -> Derivation:
             " $\\partial C / \\partial z_k = (A_k - B_k)/T + c_k/T^3 + o(1/T^3)$ with"
             " $c_k = (z_k^2 - v_k^2)/(2n) - (\\sum_j z_j^2 - \\sum_j v_j^2)/(2n^2)$.",
             "The order is not better than $1/T^3$: $c_k$ is not 0 in general ($z = (1, 0,"
-            " \\dots, 0)$ and $v = 0$ give $c_1 = (n - 1)/(2n^2)$). The first line starts from"
-            " the paper's eq. (2), which distillation-gradient-softmax-teacher proves, because"
-            " the numeric backstop cannot take a derivative inside a limit at $T = 10^{120}$.",
+            " \\dots, 0)$ and $v = 0$ give $c_1 = (n - 1)/(2n^2)$). The starting expression"
+            " begins with the paper's eq. (2), which distillation-gradient-softmax-teacher"
+            " proves, because the numeric backstop cannot take a derivative inside a limit"
+            " at $T = 10^{120}$.",
             "The error is a difference of second order: at $1/T = 10^{-120}$, where the numeric"
             " backstop evaluates a limit, $q_k - A_k$ is about $10^{-240}$, so the backstop"
             " checks the first three steps with 350 working digits (it raises its digits until"
