@@ -606,8 +606,8 @@ def distillation_high_temperature() -> Derivation:
         remarks=(
             "The paper's eq. (3) (Hinton, Vinyals & Dean 2015, section 2.1) is the"
             " approximation subtracted in the starting expression,"
-            " $\\partial C / \\partial z_k \\approx \\frac{1}{T} \\bigl("
-            "\\frac{1 + z_k/T}{N + \\sum_j z_j/T} - \\frac{1 + v_k/T}{N + \\sum_j v_j/T}\\bigr)$"
+            " $\\partial C / \\partial z_k \\approx (1/T) \\bigl((1 + z_k/T) / (N + \\sum_j z_j/T)"
+            " - (1 + v_k/T) / (N + \\sum_j v_j/T)\\bigr)$"
             " for $T$ large compared with the logits, by $e^x \\approx 1 + x$ ($N = n$"
             " classes). Everything else is ours: the paper states eq. (3) with $\\approx$ and no"
             " order. Here the order is proved: $T^3$ times the error tends to the finite value"
