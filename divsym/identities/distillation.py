@@ -583,17 +583,17 @@ def distillation_high_temperature() -> Derivation:
             Step(
                 at_zero(_softmax_minus_linearised(z, j) - _softmax_minus_linearised(v, _l)),
                 "$n + u \\sum_j z_j = \\sum_j (1 + z_j u)$; then over one denominator,"
-                " $e^{z_k u} / \\sum_j e^{z_j u} - (1 + z_k u) / \\sum_j (1 + z_j u)"
-                " = \\sum_j (e^{z_k u} (1 + z_j u) - (1 + z_k u) e^{z_j u})"
-                " / (\\sum_j e^{z_j u} \\cdot \\sum_j (1 + z_j u))$, and the same for $v$",
+                " $\\exp(z_k u) / \\sum_j \\exp(z_j u) - (1 + z_k u) / \\sum_j (1 + z_j u)"
+                " = \\sum_j (\\exp(z_k u) (1 + z_j u) - (1 + z_k u) \\exp(z_j u))"
+                " / (\\sum_j \\exp(z_j u) \\cdot \\sum_j (1 + z_j u))$, and the same for $v$",
                 rules=(absorb_count, quotients_over_one_sum),
             ),
             Step(
                 value(z, j) - value(v, _l),
                 "limits of a difference, a quotient and of sums of $n$ terms ($n$ does not"
                 " depend on $u$): by Taylor's theorem"
-                " $e^{au} (1 + bu) - (1 + au) e^{bu} = (a^2 - b^2) u^2 / 2 + O(u^3)$, so each"
-                " term's limit is $(a^2 - b^2)/2$; $e^{z_j u} \\to 1$ and $1 + z_j u \\to 1$, so"
+                " $\\exp(au) (1 + bu) - (1 + au) \\exp(bu) = (a^2 - b^2) u^2 / 2 + O(u^3)$, so each"
+                " term's limit is $(a^2 - b^2)/2$; $\\exp(z_j u) \\to 1$ and $1 + z_j u \\to 1$, so"
                 " each denominator tends to $n^2 \\neq 0$",
                 rules=(limit_of_difference_quotients, evaluate_limits),
             ),
