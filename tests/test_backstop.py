@@ -26,7 +26,7 @@ from divsym.identities.softmax import SoftmaxProbability
 from divsym.kernel.backstop import instantiate, numeric_check, sample_point
 from divsym.kernel.context import Context
 from divsym.kernel.derivation import Relation
-from divsym.kernel.evaluation import WORKING_DIGITS, Deadline, Evaluator
+from divsym.kernel.evaluation import _LIMIT_START, WORKING_DIGITS, Deadline, Evaluator
 from divsym.kernel.sampling import Point
 from divsym.symbols.notation import T, i, j, k, n, z
 
@@ -154,3 +154,16 @@ def test_backstop_visits_every_label_combination_so_a_label_dependent_slip_shows
         assert not result.ok, seed
         assert result.counterexample is not None
         assert f"n = {result.counterexample.classes}" in result.detail
+
+
+def test_the_digits_a_limit_needed_are_remembered_and_still_checked() -> None:
+    # (e^u − 1 − u)/u² loses 240 digits at u = 10^-120: 130 extra digits are too few, 250
+    # suffice (Taylor: the limit is 1/2). The next point starts at 250, and a wrong value is
+    # still rejected there.
+    u = Symbol("u_remembered", positive=True)  # a Limit no other test has evaluated
+    limit = Limit((exp(u) - 1 - u) / u**2, u, 0, "+")
+    assert limit not in _LIMIT_START
+    assert _check(limit, Rational(1, 2)) == ""
+    assert _LIMIT_START[limit] == 250
+    assert "is false" in _check(limit, Rational(1, 3))
+    assert "is false" in _check(limit, S.Zero)

@@ -26,7 +26,9 @@ symbolic routes it checks:
   a large power met exactly 1) on the way, unless its terms cancel as written, the digits are
   raised at once if the points disagree, and agreement counts only if the value at ``10^-60``
   stays with 240 more digits. What still passes unseen is a cancellation of order 8 or more
-  at ``10^-60`` (``log(1 + u^12)/u^12`` reads 0): beyond what any divsym limit needs;
+  at ``10^-60`` (``log(1 + u^12)/u^12`` reads 0): beyond what any divsym limit needs. The
+  digits a Limit needed are remembered (:data:`_LIMIT_START`) and the next point starts
+  there; the checks are the same at any start;
 * an ``Integral`` (a :class:`~divsym.symbols.gibbs.UnitIntegral` as its ``as_integral()``,
   never its SymPy closed form) is ``mpmath.quad`` and counts only with a small error estimate;
 * ``argmax``/``argmin`` is the optimiser over the grid
