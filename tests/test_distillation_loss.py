@@ -279,3 +279,45 @@ def test_an_underflowed_teacher_class_keeps_the_students_mass() -> None:
 def test_float32_in_gives_float32_out() -> None:
     s32, t32 = S.astype(np.float32), TT.astype(np.float32)
     assert distillation_loss(s32, t32, 2.0, reduction="none").dtype == np.float32
+
+
+# --- found by the outside breaker ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("T", [1e200, 1e300])
+def test_huge_temperatures_are_refused_for_the_loss_and_fine_for_the_gradient(T: float) -> None:
+    """At T = 1e200 the loss T²·KL of [0, 1] against [1, 0] is 0.5 (Σ_k (z_k − v_k)²/(2n),
+    derivation distillation-temperature-squared) but KL ≈ 0.5/T² underflows to 0: a named
+    ValueError instead of a silent 0 (and of the OverflowError of T**2 that was there before).
+    The gradient T(q − p) needs no T² and tends to (z − v)/n = [−0.5, 0.5]."""
+    with pytest.raises(ValueError, match=r"T must be at most 1e\+100 with temperature_squared"):
+        distillation_loss([[0.0, 1.0]], [[1.0, 0.0]], T=T)
+    assert float(distillation_loss([[0.0, 1.0]], [[1.0, 0.0]], T=T, temperature_squared=False)) >= 0
+    grad = distillation_loss_grad([[0.0, 1.0]], [[1.0, 0.0]], T=T)
+    np.testing.assert_allclose(grad, [[-0.5, 0.5]], rtol=1e-12)
+
+
+def test_the_largest_accepted_temperature_still_gives_the_limit() -> None:
+    """At T = 1e100 the loss is the T → ∞ limit 0.5 to full precision (the bound is not too
+    generous for logit differences of order 1)."""
+    loss = float(distillation_loss([[0.0, 1.0]], [[1.0, 0.0]], T=1e100))
+    assert loss == pytest.approx(0.5, rel=1e-14)
+
+
+@pytest.mark.parametrize(
+    ("teacher", "message"),
+    [
+        ([[0.0, np.inf]], "teacher_logits must be finite"),
+        ([[-np.inf, -np.inf]], "teacher_logits has a row with every logit -inf"),
+    ],
+)
+@pytest.mark.parametrize("function", [distillation_loss, distillation_loss_grad])
+def test_bad_teacher_logits_are_named_as_such(function: Any, teacher: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        function([[0.0, 1.0]], teacher, 2.0)
+
+
+@pytest.mark.parametrize("function", [distillation_loss, distillation_loss_grad])
+def test_temperature_squared_must_be_a_bool(function: Any) -> None:
+    with pytest.raises(TypeError, match="temperature_squared must be True or False, got 'yes'"):
+        function([[0.0, 1.0]], [[1.0, 0.0]], 2.0, temperature_squared="yes")

@@ -160,6 +160,8 @@ def _prepared(
             f"student_logits of shape {tuple(s.shape)} and teacher_logits of shape "
             f"{tuple(t.shape)} must have the same shape"
         )
+    _check_rows(xp, s, "student_logits")
+    _check_rows(xp, t, "teacher_logits")
     temperature = positive_scalar("T", T)
     weight = _alpha(alpha, labels)
     label_array = None if labels is None else _labels(xp, labels, s)
@@ -205,14 +207,33 @@ def _check_masks(xp: Any, s: Any, p: Any) -> None:
         )
 
 
-def _check_student(xp: Any, s: Any) -> None:
-    """NaN, ``+inf`` or a row of ``−inf`` in the student's logits: a named ValueError.
+#: The largest T for which the loss with ``T²`` is computed: the soft KL is about
+#: ``Var(s − t)/(2nT²)``, which float64 holds to full precision down to ~1e-292 (normal
+#: numbers with room for the variance), so up to T = 1e100 for logit differences down to
+#: 1e-40; beyond it ``T²·KL`` would come back as 0 or a subnormal without its digits.
+_LARGEST_SCALED_T = 1e100
+
+
+def _check_rows(xp: Any, x: Any, name: str) -> None:
+    """NaN, ``+inf`` or a row of ``−inf`` in the logits ``name``: a ValueError naming them.
 
     One reduction (every row's largest logit finite) on the fast path; the message from
     :func:`~divsym.numeric.validation.check_logits`.
     """
-    if not bool(xp.all(xp.isfinite(xp.max(s, axis=-1)))):
-        check_logits("student_logits", _host(s))
+    if not bool(xp.all(xp.isfinite(xp.max(x, axis=-1)))):
+        check_logits(name, _host(x))
+
+
+def _check_student(xp: Any, s: Any) -> None:
+    """:func:`_check_rows` of the student's logits."""
+    _check_rows(xp, s, "student_logits")
+
+
+def _flag(name: str, value: Any) -> bool:
+    """A bool argument, or a TypeError naming it (``"yes"`` is not True)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def _generated_in_blocks(
@@ -380,12 +401,14 @@ def distillation_loss(
     Raises
     ------
     ValueError
-        ``T ≤ 0`` or not finite, ``alpha`` outside ``[0, 1]`` (or given without labels),
+        ``T ≤ 0`` or not finite (for the loss with ``T²``: ``T > 1e100``, where its KL
+        would underflow), ``alpha`` outside ``[0, 1]`` (or given without labels),
         shapes that differ, labels out of range or not one per row, NaN or ``+inf`` logits, a
         row of ``−inf``, a student class masked where the teacher gives it probability, an
         unknown ``form`` or ``reduction``; the message names the argument and the value.
     TypeError
-        Non-numeric logits or labels, or a ``T``/``alpha`` that is not a real number.
+        Non-numeric logits or labels, a ``T``/``alpha`` that is not a real number, or a
+        ``temperature_squared`` that is not a bool.
 
     Examples
     --------
@@ -394,13 +417,20 @@ def distillation_loss(
     """
     form = _choice("form", form, _FORMS)
     reduction = _choice("reduction", reduction, _REDUCTIONS)
+    temperature_squared = _flag("temperature_squared", temperature_squared)
     xp, kernels, s, t, temperature, weight, label_array = _prepared(
         student_logits, teacher_logits, T, labels, alpha
     )
     rows: Any = None
     if weight > 0:
+        if temperature_squared and temperature > _LARGEST_SCALED_T:
+            raise ValueError(
+                f"T must be at most {_LARGEST_SCALED_T:g} with temperature_squared=True, got "
+                f"{T!r}: T²·KL is formed from KL ≈ Var(s − t)/(2nT²), which underflows there "
+                "(the limit itself is derivation distillation-temperature-squared)"
+            )
         soft, _ = _soft_rows(xp, kernels, s, t, temperature, form)
-        rows = weight * (temperature**2 if temperature_squared else 1.0) * soft
+        rows = weight * (temperature * (temperature * soft) if temperature_squared else soft)
     if label_array is not None and weight < 1:
         hard = _hard_rows(xp, kernels, s, label_array)
         rows = (1 - weight) * hard if rows is None else rows + (1 - weight) * hard
@@ -480,12 +510,14 @@ def distillation_loss_grad(
     Raises
     ------
     ValueError
-        ``T ≤ 0`` or not finite, ``alpha`` outside ``[0, 1]`` (or given without labels),
+        ``T ≤ 0`` or not finite (for the loss with ``T²``: ``T > 1e100``, where its KL
+        would underflow), ``alpha`` outside ``[0, 1]`` (or given without labels),
         shapes that differ, labels out of range or not one per row, NaN or ``+inf`` logits, a
         row of ``−inf``, a student class masked where the teacher gives it probability, an
         unknown ``form`` or ``reduction``; the message names the argument and the value.
     TypeError
-        Non-numeric logits or labels, or a ``T``/``alpha`` that is not a real number.
+        Non-numeric logits or labels, a ``T``/``alpha`` that is not a real number, or a
+        ``temperature_squared`` that is not a bool.
 
     Examples
     --------
@@ -494,6 +526,7 @@ def distillation_loss_grad(
     """
     _choice("form", form, _FORMS)
     reduction = _choice("reduction", reduction, _REDUCTIONS)
+    temperature_squared = _flag("temperature_squared", temperature_squared)
     xp, kernels, s, t, temperature, weight, label_array = _prepared(
         student_logits, teacher_logits, T, labels, alpha
     )
