@@ -117,10 +117,7 @@ def test_no_template_text() -> None:
 
 def test_sympy_class_names_stay_out_of_the_prose() -> None:
     prose = "\n".join(
-        text
-        for d in DERIVATIONS
-        for text in (*(s.because for s in d.steps), *d.remarks)
-        if d.section != "distillation"  # distillation.py is being rewritten elsewhere
+        text for d in DERIVATIONS for text in (*(s.because for s in d.steps), *d.remarks)
     )
     for name in ("Piecewise", "the Sum", "a Sum", "KroneckerDelta", "Indexed", "Derivative("):
         assert name not in prose, name
@@ -156,16 +153,9 @@ def test_bare_math_is_found(plain: str, found: list[str]) -> None:
     assert bare_math(plain) == found
 
 
-def _pending(derivation_id: str, section: str) -> pytest.MarkDecorator | tuple[()]:
-    if section == "distillation":
-        reason = "distillation.py's text is being rewritten by another helper"
-        return pytest.mark.xfail(reason=reason, strict=False)
-    return ()
-
-
 @pytest.mark.parametrize(
     "derivation",
-    [pytest.param(d, marks=_pending(d.id, d.section)) for d in DERIVATIONS],
+    DERIVATIONS,
     ids=lambda d: d.id,
 )
 def test_justifications_have_no_bare_math(derivation: object) -> None:

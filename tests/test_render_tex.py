@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from divsym.render.layout import math_width, split_top_level
@@ -115,3 +117,25 @@ def test_markdown_prose_and_cells() -> None:
     assert markdown_text("p_i * q_i [x]") == r"p\_i \* q\_i \[x\]"
     assert markdown_text("keep $p_i$") == "keep $p_i$"
     assert markdown_cell("$p(y|x)$") == r"$p(y\|x)$"
+
+
+@pytest.mark.parametrize(
+    ("build", "subtracted"),
+    [
+        (lambda x, y: x, "- x"),
+        (lambda x, y: x - y, r"- \left(x - y\right)"),
+        (lambda x, y: -2 * y, r"- \left(- 2 y\right)"),
+    ],
+    ids=["symbol", "difference", "negative"],
+)
+def test_exp_minus_one_minus_x_subtracts_the_whole_argument(build: Any, subtracted: str) -> None:
+    """e^d − 1 − d with d = δ − c printed as '… − 1 − δ − c' subtracted only δ (a sign error
+    in the rendered kl-logit-stable-form); the exponential is set as exp(…) like any other."""
+    from sympy import Symbol
+
+    from divsym.render.latex import to_latex
+    from divsym.symbols.stable import Expm1MinusX
+
+    tex = to_latex(Expm1MinusX(build(Symbol("x"), Symbol("y"))))
+    assert tex.endswith(rf"- 1 {subtracted}\right)"), tex
+    assert "e^{" not in tex

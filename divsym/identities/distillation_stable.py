@@ -73,66 +73,70 @@ def kl_logit_stable_form() -> Derivation:
     d = DELTA[i] - c
     return Derivation(
         id="kl-logit-stable-form",
-        title="The soft distillation loss KL(P || Q) in logit space, as nonnegative terms",
+        title="The soft distillation loss D_KL(P ‖ Q) in logit space, as nonnegative terms",
         section="distillation",
         context=Context(distributions=(p,), ranges={SHIFT: _RANGE, DELTA: _RANGE}),
         remarks=(
-            "Ours, not the paper's: the form divsym evaluates for distillation_loss. With"
-            " p = softmax(v/T) and q = softmax(z/T), q_i = p_i e^{δ_i} / Σ_j p_j e^{δ_j} for"
-            " δ_i = (z_i − v_i)/T (line (0)); every line after it holds for any normalised p"
-            " and real δ.",
-            "divsym evaluates the last line with m = δ at the teacher's largest probability,"
-            " log(1 + x) as log1p and e^x − 1 as expm1: for close logits every δ_j − m is"
-            " small, the sum is a small number computed from small terms, and each"
-            " p_i (e^{d_i} − 1 − d_i) ≥ 0 is evaluated by a series in d_i (no cancellation).",
-            "The backstop samples δ and m in [−20, 20]: the identity holds for every real"
-            " value, but 1 + Σ p (e^{δ−m} − 1) = Σ p e^{δ−m} cancels to 0 at 50 digits once"
-            " δ − m is below about −115.",
+            "Ours, not the paper's: the form divsym evaluates for the distillation loss. With"
+            " $p = \\operatorname{softmax}(v/T)$ and $q = \\operatorname{softmax}(z/T)$"
+            " (eq. {eq:softmax}), $q_i = p_i \\exp(\\delta_i) / \\sum_j p_j \\exp(\\delta_j)$"
+            " for $\\delta_i = (z_i - v_i)/T$ (the starting expression); every line after it"
+            " holds for any normalised $p$ and real $\\delta$.",
+            "divsym evaluates the last line with $m$ the $\\delta$ of the teacher's most"
+            " probable class, $\\log(1 + x)$ as log1p and $\\exp(x) - 1$ as expm1: for close"
+            " logits every $\\delta_j - m$ is small, the sum is a small number computed from"
+            " small terms, and each $p_i (\\exp(d_i) - 1 - d_i) \\geq 0$ is evaluated by a"
+            " series in $d_i$ (no cancellation).",
+            "The backstop samples $\\delta$ and $m$ in $[-20, 20]$: the identity holds for"
+            " every real value, but $1 + \\sum_j p_j (\\exp(\\delta_j - m) - 1)"
+            " = \\sum_j p_j \\exp(\\delta_j - m)$ cancels to 0 at 50 digits once"
+            " $\\delta_j - m$ is below about $-115$.",
         ),
         steps=(
             Step(
                 Sum(p[i] * log(p[i] / student_from_teacher(i)), (i, 1, n)),
-                "D_KL(P ‖ Q) = Σ_i p_i log(p_i/q_i) with the student's softmax written with the"
-                " teacher's: $q_i = p_i e^{\\delta_i} / \\sum_j p_j e^{\\delta_j}$",
+                "$D_{\\mathrm{KL}}(P \\parallel Q) = \\sum_i p_i \\log(p_i/q_i)$ (eq. {eq:kl})"
+                " with the student's softmax written with the teacher's:"
+                " $q_i = p_i \\exp(\\delta_i) / \\sum_j p_j \\exp(\\delta_j)$",
             ),
             Step(
                 Sum(p[i] * (log(total) - DELTA[i]), (i, 1, n)),
-                "$\\log(p_i / q_i) = \\log \\sum_j p_j e^{\\delta_j} - \\delta_i$: the log of a"
-                " quotient of positive numbers",
+                "$\\log(p_i / q_i) = \\log \\sum_j p_j \\exp(\\delta_j) - \\delta_i$: the log"
+                " of a quotient of positive numbers",
                 rules=(expand_logs,),
             ),
             Step(
                 log(total) - mean_delta,
-                "split the Sum; $\\log \\sum_j p_j e^{\\delta_j}$ does not depend on $i$, and"
-                " $\\sum_i p_i = 1$",
+                "split the sum; $\\log \\sum_j p_j \\exp(\\delta_j)$ does not depend on $i$,"
+                " and $\\sum_i p_i = 1$",
                 rules=(expand_summands, split_sums, pull_constants, impose_normalisation),
             ),
             Step(
                 log(Mul(exp(SHIFT), shifted, evaluate=False)) - mean_delta,
-                "$e^{\\delta_j} = e^{m} e^{\\delta_j - m}$ for a real shift $m$; $e^m$ does not"
-                " depend on $j$",
+                "$\\exp(\\delta_j) = \\exp(m) \\exp(\\delta_j - m)$ for a real shift $m$;"
+                " $\\exp(m)$ does not depend on $j$",
                 rules=(shift_exponentials, pull_constants),
             ),
             Step(
                 SHIFT + log(shifted) - mean_delta,
-                "$\\log(e^m x) = m + \\log x$ for $x > 0$",
+                "$\\log(\\exp(m)\\, x) = m + \\log x$ for $x > 0$",
                 rules=(expand_logs,),
             ),
             Step(
                 c - mean_delta,
-                "$\\sum_j p_j e^{\\delta_j - m} = 1 + \\sum_j p_j (e^{\\delta_j - m} - 1)$"
-                " because $\\sum_j p_j = 1$; call it $c$"
-                " (so $c = \\log \\sum_j p_j e^{\\delta_j}$)",
+                "$\\sum_j p_j \\exp(\\delta_j - m) = 1 + \\sum_j p_j (\\exp(\\delta_j - m) - 1)$"
+                " because $\\sum_j p_j = 1$; call the result $c$"
+                " (so $c = \\log \\sum_j p_j \\exp(\\delta_j)$)",
             ),
             Step(
                 Sum(p[i] * (exp(d, evaluate=False) - 1 - d), (i, 1, n)),
-                "add $\\sum_i p_i e^{\\delta_i - c} - \\sum_i p_i = e^{-c} \\sum_i p_i"
-                " e^{\\delta_i} - 1 = 0$; with $d_i = \\delta_i - c = \\log q_i - \\log p_i$",
+                "add $\\sum_i p_i \\exp(\\delta_i - c) - \\sum_i p_i = \\exp(-c) \\sum_i p_i"
+                " \\exp(\\delta_i) - 1 = 0$; with $d_i = \\delta_i - c = \\log q_i - \\log p_i$",
             ),
             Step(
                 Sum(p[i] * Expm1MinusX(d), (i, 1, n)),
-                "$e^{d} - 1 - d \\geq 0$ is one term: $r - 1 - \\log r$ at $r = e^{d}$"
-                " (gibbs-lemma)",
+                "$\\exp(d) - 1 - d \\geq 0$ is one term: $r - 1 - \\log r$ at $r = \\exp(d)$"
+                " (derivation gibbs-lemma)",
                 rules=(fold_expm1_minus_x,),
             ),
         ),
@@ -147,23 +151,25 @@ def soft_gradient_logit_form() -> Derivation:
     inverse_t = 1 / T
     return Derivation(
         id="soft-gradient-logit-form",
-        title="The soft-target gradient (q_k - p_k)/T in logit space",
+        title="The soft-target gradient (q_k − p_k)/T in logit space",
         section="distillation",
         context=Context(distributions=(p,), indices=(k,), ranges={SHIFT: _RANGE, DELTA: _RANGE}),
         remarks=(
-            "Ours, not the paper's: line (0) is the paper's eq. (2), (q_k − p_k)/T"
-            " (distillation-gradient), with q_k = p_k e^{δ_k} / Σ_j p_j e^{δ_j} for"
-            " δ_i = (z_i − v_i)/T as in kl-logit-stable-form.",
-            "divsym evaluates the last line with m = δ at the teacher's largest probability and"
-            " e^x − 1 as expm1: for close logits e^{δ_k − m} − 1 and S are small numbers"
-            " computed from δ, and their difference is q_k/p_k − 1 to a few roundings of δ,"
-            " where q_k − p_k formed from two probabilities loses every digit they share.",
+            "Ours, not the paper's: the starting expression is the paper's eq. (2),"
+            " $(q_k - p_k)/T$ (derivation distillation-gradient), with"
+            " $q_k = p_k \\exp(\\delta_k) / \\sum_j p_j \\exp(\\delta_j)$ for"
+            " $\\delta_i = (z_i - v_i)/T$ as in kl-logit-stable-form.",
+            "divsym evaluates the last line with $m$ the $\\delta$ of the teacher's most"
+            " probable class and $\\exp(x) - 1$ as expm1: for close logits"
+            " $\\exp(\\delta_k - m) - 1$ and $S$ are small numbers computed from $\\delta$,"
+            " and their difference is $q_k/p_k - 1$ to a few roundings of $\\delta$, where"
+            " $q_k - p_k$ formed from two probabilities loses every digit they share.",
         ),
         steps=(
             Step(
                 Mul(Add(student_from_teacher(k), -p[k]), inverse_t, evaluate=False),
                 "the paper's eq. (2), $(q_k - p_k)/T$, with"
-                " $q_k = p_k e^{\\delta_k} / \\sum_j p_j e^{\\delta_j}$",
+                " $q_k = p_k \\exp(\\delta_k) / \\sum_j p_j \\exp(\\delta_j)$",
             ),
             Step(
                 Mul(
@@ -174,13 +180,13 @@ def soft_gradient_logit_form() -> Derivation:
                     inverse_t,
                     evaluate=False,
                 ),
-                "$e^{\\delta_j} = e^{m} e^{\\delta_j - m}$ for a real shift $m$; $e^m$ does"
-                " not depend on $j$",
+                "$\\exp(\\delta_j) = \\exp(m) \\exp(\\delta_j - m)$ for a real shift $m$;"
+                " $\\exp(m)$ does not depend on $j$",
                 rules=(shift_exponentials, pull_constants),
             ),
             Step(
                 Mul(Add(p[k] * exp(DELTA[k] - SHIFT) / shifted, -p[k]), inverse_t, evaluate=False),
-                "$e^{\\delta_k} e^{-m} = e^{\\delta_k - m}$",
+                "$\\exp(\\delta_k) \\exp(-m) = \\exp(\\delta_k - m)$",
                 rules=(combine_exponentials,),
             ),
             Step(
@@ -189,13 +195,13 @@ def soft_gradient_logit_form() -> Derivation:
                     inverse_t,
                     evaluate=False,
                 ),
-                "$\\sum_j p_j e^{\\delta_j - m} = 1 + S$ with"
-                " $S = \\sum_j p_j (e^{\\delta_j - m} - 1)$, because $\\sum_j p_j = 1$",
+                "$\\sum_j p_j \\exp(\\delta_j - m) = 1 + S$ with"
+                " $S = \\sum_j p_j (\\exp(\\delta_j - m) - 1)$, because $\\sum_j p_j = 1$",
             ),
             Step(
                 p[k] * (exp(DELTA[k] - SHIFT) - 1 - excess) / (T * (1 + excess)),
-                "one fraction: $e^{\\delta_k - m}/(1 + S) - 1"
-                " = (e^{\\delta_k - m} - 1 - S)/(1 + S)$",
+                "one fraction: $\\exp(\\delta_k - m)/(1 + S) - 1"
+                " = (\\exp(\\delta_k - m) - 1 - S)/(1 + S)$",
             ),
         ),
     )

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sympy import Expr, Function, IndexedBase, Sum, Symbol, exp, log
+from sympy import Add, Expr, Function, IndexedBase, Sum, Symbol, exp, log
+from sympy import exp as sympy_exp
 
 __all__ = [
     "DELTA",
@@ -172,8 +173,14 @@ class Expm1MinusX(Function):
         return self.rewrite(exp)._eval_evalf(prec)  # type: ignore[no-any-return]
 
     def _latex(self, printer: Any, exp: Any = None) -> str:
-        x = printer._print(self.args[0])
-        tex = rf"\left(e^{{{x}}} - 1 - {x}\right)"
+        # ``exp(x) − 1 − (x)``: the exponential as the printer sets it, and ``x`` in brackets
+        # when it is a sum or negative, so that ``− x`` subtracts all of it.
+        (argument,) = self.args
+        power = printer._print(sympy_exp(argument))
+        subtracted = printer._print(argument)
+        if isinstance(argument, Add) or argument.could_extract_minus_sign():
+            subtracted = rf"\left({subtracted}\right)"
+        tex = rf"\left({power} - 1 - {subtracted}\right)"
         return f"{tex}^{{{printer._print(exp)}}}" if exp is not None else tex
 
     def _eval_is_nonnegative(self) -> bool | None:
