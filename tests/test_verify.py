@@ -318,3 +318,20 @@ def test_a_step_the_backstop_cannot_instantiate_fails_with_a_reason() -> None:
     report = verify(derivation, lemmas={})
     assert report.status is Status.FAILED
     assert "could not evaluate" in report.steps[0].reason
+
+
+def test_a_chain_mixing_ge_and_le_is_refused_and_named() -> None:
+    """KL ≥ 0 ≤ log n (found by the outside breaker) relates no two lines: a ValueError at
+    construction, naming where each direction first appears; ≥ with = is fine."""
+    x = Symbol("x", positive=True)
+    steps = (
+        Step(x + 1, "start"),
+        Step(x, "drop 1", relation=Relation.GE),
+        Step(x, "the same", relation=Relation.EQ),
+        Step(x + 2, "add 2", relation=Relation.LE),
+    )
+    with pytest.raises(
+        ValueError, match=r"mixes >= \(first at steps\[1\]\) and <= \(first at steps\[3\]\)"
+    ):
+        Derivation(id="mixed", title="mixed", steps=steps)
+    Derivation(id="one-way", title="one way", steps=steps[:3])  # = and ≥ only: accepted

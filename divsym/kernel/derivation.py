@@ -209,6 +209,23 @@ def _check_step(position: int, step: object) -> None:
             )
 
 
+def _check_direction(derivation: Derivation) -> None:
+    """A chain may mix ``=`` with ``≥`` or with ``≤``, not ``≥`` with ``≤``: ``a ≥ b ≤ c``
+    says nothing about ``a`` against ``c``, so its first and last lines would be shown in no
+    relation while every step passes."""
+    used = {step.relation for step in derivation.steps[1:]} - {Relation.EQ}
+    if len(used) > 1:
+        first = {
+            relation: next(k for k, s in enumerate(derivation.steps) if s.relation is relation)
+            for relation in used
+        }
+        raise ValueError(
+            f"derivation {derivation.id!r} mixes >= (first at steps[{first[Relation.GE]}]) "
+            f"and <= (first at steps[{first[Relation.LE]}]): such a chain relates no two of "
+            "its lines; write two derivations"
+        )
+
+
 def _check_fields(derivation: Derivation) -> None:
     """Validate every field of ``derivation``; the error names the field and the value."""
     if not isinstance(derivation.id, str):
@@ -227,6 +244,7 @@ def _check_fields(derivation: Derivation) -> None:
         )
     for position, step in enumerate(derivation.steps):
         _check_step(position, step)
+    _check_direction(derivation)
     if not isinstance(derivation.context, Context):
         raise TypeError(
             f"context must be a Context, got {type(derivation.context).__name__}: "
