@@ -236,3 +236,20 @@ def test_fuzzed_command_lines_exit_0_or_2_in_one_line_never_a_traceback(argv: li
     else:
         assert stderr.count("\n") <= 1, stderr
         assert len(stderr) < 1000
+
+
+@pytest.mark.parametrize("text", ["1", " 1", "1.0", "1e0"])
+def test_nll_label_accepts_integral_numbers_as_the_api_does(text: str) -> None:
+    from divsym.cli.calculator import parse_label
+
+    assert parse_label(text) == 1
+
+
+@pytest.mark.parametrize("text", ["1.5", "nan", "inf", "one", ""])
+def test_nll_label_refuses_what_is_not_an_integer(text: str) -> None:
+    import argparse
+
+    from divsym.cli.calculator import parse_label
+
+    with pytest.raises(argparse.ArgumentTypeError, match="not an integer label"):
+        parse_label(text)

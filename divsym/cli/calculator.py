@@ -19,6 +19,7 @@ result prints on stdout (``-0.0`` as ``0.0``), exit 0.
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -61,13 +62,20 @@ def parse_vector(text: str) -> list[float]:
 
 
 def parse_label(text: str) -> int:
-    """A 0-based class index written as a decimal integer."""
+    """A 0-based class index: a decimal integer, or a number with an integral value (``1.0``),
+    as the API accepts float labels with integral values."""
+    stripped = text.strip()
     try:
-        return int(text.strip(), 10)
+        return int(stripped, 10)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"not an integer label: {shorten(text.strip())!r}"
-        ) from None
+        pass
+    try:
+        value = float(stripped)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value != math.floor(value):
+        raise argparse.ArgumentTypeError(f"not an integer label: {shorten(stripped)!r}")
+    return int(value)
 
 
 def _is_numeric(text: str) -> bool:
