@@ -140,3 +140,18 @@ def test_a_gradient_tensor_takes_the_xp_path_and_gives_no_negative_zero() -> Non
         assert out.grad_fn is not None
         zeros = out.detach()[out.detach() == 0]
         assert not torch.signbit(zeros).any()
+
+
+def test_arrays_of_two_other_libraries_are_a_type_error() -> None:
+    """A torch tensor with a Dask array crashed with AttributeError (found by the outside
+    breaker); NumPy arrays and lists mix with any library."""
+    torch = pytest.importorskip("torch")
+    da = pytest.importorskip("dask.array")
+    p = torch.tensor([0.5, 0.5], dtype=torch.float64)
+    q = da.from_array(np.array([0.9, 0.1]))
+    with pytest.raises(TypeError, match=r"one library, got torch\.Tensor and dask\.Array"):
+        f.kl_divergence(p, q)
+    with pytest.raises(TypeError, match="one library"):
+        f.cross_entropy(xs.asarray([0.5, 0.5]), p)
+    mixed = f.kl_divergence(p, np.array([0.9, 0.1]))
+    assert isinstance(mixed, torch.Tensor)

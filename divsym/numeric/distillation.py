@@ -51,7 +51,7 @@ from numpy.typing import ArrayLike
 
 from divsym.numeric import _generated
 from divsym.numeric.blocks import from_rows, run_rows, to_rows
-from divsym.numeric.functions import kl_divergence, log_softmax, softmax
+from divsym.numeric.functions import foreign_namespace, kl_divergence, log_softmax, softmax
 from divsym.numeric.kernels import prime_allocator
 from divsym.numeric.validation import (
     as_float_array,
@@ -93,17 +93,11 @@ def _quiet(function: _F) -> _F:
 
 
 def _namespace(*values: Any) -> tuple[Any, Any]:
-    """``(xp, kernels)``: NumPy's unless some value is an array of another array-API library."""
-    for value in values:
-        if value is None or isinstance(value, (np.ndarray, np.generic, list, tuple, int, float)):
-            continue
-        import array_api_compat
-
-        if array_api_compat.is_array_api_obj(value):
-            xp = array_api_compat.array_namespace(value)
-            if not array_api_compat.is_numpy_namespace(xp):
-                return xp, XpKernels(xp)
-    return np, NUMPY_KERNELS
+    """``(xp, kernels)``: NumPy's unless some value is an array of another array-API library
+    (arrays of two other libraries: the TypeError of
+    :func:`~divsym.numeric.functions.foreign_namespace`)."""
+    xp = foreign_namespace(*values)
+    return (np, NUMPY_KERNELS) if xp is None else (xp, XpKernels(xp))
 
 
 def _host(x: Any) -> np.ndarray[Any, Any]:

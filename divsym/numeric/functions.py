@@ -85,12 +85,15 @@ _NUMPY: dict[str, Callable[..., Any]] = {name: _numpy(name) for name in _generat
 SMALL = 1 << 12
 
 
-def _foreign(*values: Any) -> Any:
+def foreign_namespace(*values: Any) -> Any:
     """The array namespace of the first non-NumPy array-API array among ``values``, or None.
 
     Lists, scalars and NumPy arrays are NumPy's; ``array_api_compat`` is imported only when
-    some value is another kind of object.
+    some value is another kind of object. Arrays of two other libraries (a torch tensor and a
+    Dask array) are a TypeError: no namespace computes on both, and converting one silently
+    would move data between devices or force a lazy computation.
     """
+    found: list[tuple[Any, Any]] = []
     for value in values:
         if isinstance(value, (np.ndarray, np.generic, list, tuple, float, int)) or value is None:
             continue
@@ -99,8 +102,20 @@ def _foreign(*values: Any) -> Any:
         if array_api_compat.is_array_api_obj(value):
             xp = array_api_compat.array_namespace(value)
             if not array_api_compat.is_numpy_namespace(xp):
-                return xp
-    return None
+                found.append((xp, value))
+    if not found:
+        return None
+    xp = found[0][0]
+    for other, value in found[1:]:
+        if other is not xp:
+            kinds = " and ".join(_library(v) for v in (found[0][1], value))
+            raise TypeError(f"the arrays must come from one library, got {kinds}")
+    return xp
+
+
+def _library(value: Any) -> str:
+    """``torch.Tensor``, ``dask.Array``: the library and type of an array, for messages."""
+    return f"{type(value).__module__.split('.')[0]}.{type(value).__name__}"
 
 
 def _work(array: NDArray[Any]) -> NDArray[Any]:
@@ -120,7 +135,7 @@ def _finish(
 
 
 def _logits(name: str, z: ArrayLike, T: float, axis: int) -> NDArray[np.floating[Any]]:
-    xp = _foreign(z)
+    xp = foreign_namespace(z)
     if xp is not None:
         views = torch_route.numpy_views((z,))
         if views is not None:
@@ -208,7 +223,7 @@ def _reduce(
     additive: bool = True,
     clip: Any = None,
 ) -> NDArray[np.floating[Any]]:
-    xp = _foreign(*values)
+    xp = foreign_namespace(*values)
     if xp is not None:
         views = torch_route.numpy_views(values)
         if views is not None:
@@ -709,7 +724,7 @@ def nll(
     >>> nll([[0.25, 0.75], [0.5, 0.5]], [1, 0], base=2).round(6)
     array([0.415037, 1.      ])
     """
-    xp = _foreign(q, labels)
+    xp = foreign_namespace(q, labels)
     if xp is not None:
         views = torch_route.numpy_views((q, labels))
         if views is not None:
