@@ -321,3 +321,36 @@ def test_logits_of_plus_minus_1e308_give_results_without_warnings(call: Any) -> 
         warnings.simplefilter("error")
         out = np.asarray(call())
     assert np.isfinite(out).all()
+
+
+def _logits_far_apart(rows: int) -> np.ndarray[Any, Any]:
+    z = np.zeros((rows, 3))
+    z[:, 0], z[:, 1] = 1e308, -1e308
+    return z
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("rows", [1, 2000], ids=["small", "row-blocks"])
+@pytest.mark.parametrize("T", [1.7e308, 1e308, 1e307])
+def test_logits_more_than_the_largest_float_apart_keep_their_answer(
+    name: str, rows: int, T: float
+) -> None:
+    """z = [1e308, −1e308, 0] at T = 1.7e308: z − max z overflows to −inf, which made
+    softmax [0.643, 0, 0.357] instead of [0.537, 0.165, 0.298] (found by the outside
+    breaker). Every row against the 50-digit reference, on the small path and the row blocks
+    (2000 rows of 3: more entries than the small path takes)."""
+    from divsym import reference
+
+    z = _logits_far_apart(rows)
+    got = np.asarray(getattr(divsym, name)(z, T=T))
+    expected = reference.over_rows(getattr(reference, name), z[:1], T=T)
+    tiled = np.repeat(expected, rows, axis=0)
+    assert reference.max_relative_error(got, tiled) <= 1e-15
+
+
+def test_far_apart_logits_on_the_namespace_route_and_with_a_mask() -> None:
+    xs = pytest.importorskip("array_api_strict")
+    z = [1e308, -math.inf, -1e308]
+    got = np.asarray(divsym.softmax(xs.asarray(z), T=1e308))
+    np.testing.assert_allclose(got, [0.8807970779778824, 0.0, 0.11920292202211756], rtol=1e-15)
+    np.testing.assert_array_equal(np.asarray(divsym.softmax(z, T=1e308)), got)

@@ -153,23 +153,64 @@ def _logits(name: str, z: ArrayLike, T: float, axis: int) -> NDArray[np.floating
     array = _work(original)
     t = temperature(T, array.dtype)
     function = _NUMPY[name]
+    # z − max z overflows to −inf when finite logits lie more than the largest float apart
+    # (±1e308); exact only while T < 1 makes the true value underflow anyway. From T = 1 on,
+    # such inputs are computed as (z/2, T/2): halving is exact and (z/2 − c/2)/(T/2) the
+    # same number, without the overflow.
+    halve = t >= 1.0
     with np.errstate(all="ignore"):
         if array.size <= SMALL:
             largest = np.maximum.reduce(array, axis=ax)
             if not (math.isfinite(largest) if array.ndim == 1 else np.isfinite(largest).all()):
                 check_logits("z", array, ax)
+            if halve and _shift_overflows(array, float(np.max(largest))):
+                array, t = array * 0.5, t * 0.5
             return _finish(function(array, t, ax), original.dtype)
         rows = to_rows(array, ax)
-        out = run_rows(
-            function,
-            [rows],
-            [t],
-            reduced=False,
-            dtype=array.dtype,
-            check=lambda blocks: logits_ok(blocks[0]),
-            diagnose=lambda: check_logits("z", array, ax),
-        )
+
+        def check(blocks: Sequence[NDArray[Any]]) -> bool:
+            block = blocks[0]
+            return logits_ok(block) and not (halve and _shift_overflows(block, block.max()))
+
+        def diagnose() -> None:
+            check_logits("z", array, ax)  # a bad logit: its ValueError
+            raise _ShiftOverflow
+
+        try:
+            out = run_rows(
+                function,
+                [rows],
+                [t],
+                reduced=False,
+                dtype=array.dtype,
+                check=check,
+                diagnose=diagnose,
+            )
+        except _ShiftOverflow:
+            out = run_rows(
+                function,
+                [rows * 0.5],
+                [t * 0.5],
+                reduced=False,
+                dtype=array.dtype,
+                check=lambda blocks: True,
+                diagnose=diagnose,
+            )
     return _finish(from_rows(out, _batch(array, ax), ax, False), original.dtype)
+
+
+class _ShiftOverflow(Exception):  # noqa: N818 - a signal between two functions, not an error
+    """A block's finite logits lie more than the largest float apart (see :func:`_logits`)."""
+
+
+def _shift_overflows(array: NDArray[Any], largest: float) -> bool:
+    """Whether two finite entries of ``array`` (largest entry ``largest``) differ by more
+    than the largest float; ``−inf`` entries (masked classes) do not count."""
+    smallest = float(np.minimum.reduce(array, axis=None))
+    if smallest == -math.inf:
+        finite = array[np.isfinite(array)]
+        smallest = float(finite.min()) if finite.size else largest
+    return largest - smallest == math.inf
 
 
 def _batch(array: NDArray[Any], axis: int) -> tuple[int, ...]:

@@ -9,6 +9,7 @@ host; the data is copied to NumPy only to quote a bad value in an error message.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -91,10 +92,21 @@ def logits(name: str, xp: Any, z: Any, T: Any, axis: int) -> Any:
     t = temperature(T, _numpy_dtype(array.dtype))
     if not bool(xp.all(xp.isfinite(xp.max(_plain(array), axis=ax)))):
         check_logits("z", _host(array), ax)
+    if t >= 1.0 and _shift_overflows(xp, _plain(array)):
+        array, t = array * 0.5, t * 0.5  # exact: see numeric.functions._logits
     kernels = XpKernels(xp)
     out = _generated.FUNCTIONS[name](xp, kernels, array, t, ax)
     # exp(·) ≥ +0, and (z − max)/T, the log-sum-exp and their difference are +0 where zero.
     return _finish(xp, out, original.dtype, signed=False)
+
+
+def _shift_overflows(xp: Any, x: Any) -> bool:
+    """Whether two finite entries of ``x`` differ by more than the largest float (``−inf``
+    entries, masked classes, do not count)."""
+    largest = xp.max(x)
+    smallest = xp.min(xp.where(x == -math.inf, largest, x))
+    half_range = largest * 0.5 - smallest * 0.5  # halves: no overflow (nor its warning)
+    return bool(half_range > float(np.finfo(_numpy_dtype(x.dtype)).max) * 0.5)
 
 
 def _probabilities_ok(xp: Any, x: Any, axis: int, tolerance: float) -> bool:
