@@ -165,9 +165,9 @@ def _logits(name: str, z: ArrayLike, T: float, axis: int) -> NDArray[np.floating
                 check_logits("z", array, ax)
             if halve:  # the quick test first (a masked −inf passes it; then the exact one)
                 top = float(largest) if array.ndim == 1 else float(largest.max())
-                if top - float(np.minimum.reduce(array, axis=None)) == math.inf:
-                    if _shift_overflows(array, top):
-                        array, t = array * 0.5, t * 0.5
+                spread = top - float(np.minimum.reduce(array, axis=None))
+                if spread == math.inf and _shift_overflows(array, top):
+                    array, t = array * 0.5, t * 0.5
             return _finish(function(array, t, ax), original.dtype)
         rows = to_rows(array, ax)
 
