@@ -77,8 +77,10 @@ class XpKernels:
         """``x·log y`` with ``0·log y = 0`` wherever ``x = 0`` (``y = 0`` included)."""
         xp = self.xp
         zero = x == 0
-        safe = xp.where(zero, xp.ones_like(y), y)
-        return xp.where(zero, xp.zeros_like(safe), x * xp.log(safe))
+        empty = (y == 0) & ~zero  # x·log 0 = −inf for x > 0, set without evaluating log 0
+        safe = xp.where(zero | empty, xp.ones_like(y), y)
+        out = xp.where(zero, xp.zeros_like(safe), x * xp.log(safe))
+        return xp.where(empty, xp.zeros_like(out) - xp.inf, out)
 
     def kernel_logsumexp(self, x: Any, axis: int) -> Any:
         """``log Σ_j exp(x_j)`` over ``axis`` (kept): ``m + log1p(Σ_{j≠k} exp(x_j − m))``
