@@ -321,3 +321,33 @@ def test_bad_teacher_logits_are_named_as_such(function: Any, teacher: Any, messa
 def test_temperature_squared_must_be_a_bool(function: Any) -> None:
     with pytest.raises(TypeError, match="temperature_squared must be True or False, got 'yes'"):
         function([[0.0, 1.0]], [[1.0, 0.0]], 2.0, temperature_squared="yes")
+
+
+@pytest.mark.parametrize(
+    ("student", "teacher", "T"),
+    [
+        ([1e-9, 1.0, -800.0], [0.0, 1.0, -800.0], 1.0),  # both p_3 and q_3 underflow to 0
+        ([1e-9, 0.3, -8.0], [0.0, 0.3, -8.0], 0.01),  # low T: e^(−830) underflows
+    ],
+)
+def test_a_class_underflowed_in_both_keeps_the_logit_forms_accuracy(
+    student: list[float], teacher: list[float], T: float
+) -> None:
+    """Where teacher and student both give a class probability 0 in float64, the logit forms
+    stay exact; the probability form they fell back to lost 2.5e-7 (loss) and every digit of
+    q_2 − p_2 (gradient [9.36e-23, 0, 0] for [9.36e-23, −9.36e-23, 0]): found by the outside
+    breaker. References: divsym.reference at 50+ digits."""
+    s, t = np.array(student), np.array(teacher)
+    loss = float(distillation_loss([student], [teacher], T))
+    expected = float(reference.distillation_loss(s, t, T))
+    assert abs(loss - expected) <= 4e-15 * expected  # measured: 0 and 1.9e-15 relative
+    grad = distillation_loss_grad([student], [teacher], T)[0]
+    want = np.array([float(x) for x in reference.distillation_loss_grad(s, t, T)])
+    np.testing.assert_allclose(grad, want, rtol=1e-14, atol=1e-300)
+
+
+def test_a_student_with_mass_where_the_teacher_has_none_still_takes_the_probability_form() -> None:
+    """Teacher class masked (−inf), student not: the student's mass there is part of the KL,
+    which only the probability form sees (computed with mpmath: 3.7114832026206)."""
+    loss = float(distillation_loss([[0.0, 1.0, 5.0]], [[0.0, 1.0, -np.inf]], 1.0))
+    assert loss == pytest.approx(3.7114832026206, rel=1e-12)
