@@ -144,9 +144,9 @@ def _gradient_steps(
                 t(i) * (delta(i, k) / T - Sum(delta(j, k) * _e(j), (j, 1, n)) / (T * _STUDENT)),
                 (i, 1, n),
             ),
-            "differentiate term by term: $\\partial z_i / \\partial z_k = \\delta_{ik}$, and"
-            " by the chain rule $\\partial \\log \\sum_j \\exp(z_j/T) / \\partial z_k"
-            " = \\sum_j \\delta_{jk} \\exp(z_j/T) / (T \\sum_j \\exp(z_j/T))$;"
+            "differentiate term by term: $\\partial z_i / \\partial z_k = \\delta_{ik}$;"
+            " by the chain rule the derivative of $\\log \\sum_j \\exp(z_j/T)$ with respect"
+            " to $z_k$ is $\\sum_j \\delta_{jk} \\exp(z_j/T) / (T \\sum_j \\exp(z_j/T))$;"
             " the targets $p_i$ do not depend on the student's logits",
             rules=(differentiate,),
         ),
@@ -390,9 +390,9 @@ def hard_label_gradient() -> Derivation:
             ),
             Step(
                 Sum(delta(j, k) * exp(z[j]), (j, 1, n)) / normaliser - delta(label, k),
-                "differentiate: $\\partial z_y / \\partial z_k = \\delta_{yk}$, and by the"
-                " chain rule $\\partial \\log \\sum_j \\exp(z_j) / \\partial z_k"
-                " = \\sum_j \\delta_{jk} \\exp(z_j) / \\sum_j \\exp(z_j)$",
+                "differentiate: $\\partial z_y / \\partial z_k = \\delta_{yk}$; by the chain"
+                " rule the derivative of $\\log \\sum_j \\exp(z_j)$ with respect to $z_k$ is"
+                " $\\sum_j \\delta_{jk} \\exp(z_j) / \\sum_j \\exp(z_j)$",
                 rules=(differentiate,),
             ),
             Step(
