@@ -94,7 +94,6 @@ MUTATIONS: dict[str, tuple[str, int, Expr | None, Relation | None]] = {
         ),
         None,
     ),
-    "JSD lower bound reversed": ("jsd-bounds", 1, None, Relation.GE),
     "JSD with a dropped Gibbs sum": (
         "jsd-bounds",
         1,
@@ -109,6 +108,13 @@ def test_wrong_step_is_reported_failed(mutation: str) -> None:
     name, index, expr, relation = MUTATIONS[mutation]
     report = verify(FACTORIES[name]().with_step(index, expr, relation=relation, rules=()))
     assert report.status is Status.FAILED, f"{mutation}: {report}"
+
+
+def test_jsd_bound_with_its_first_step_reversed_is_refused() -> None:
+    # jsd-bounds is a chain of <= steps; turning its first into >= would mix the directions,
+    # which relates none of its lines: refused when the derivation is built.
+    with pytest.raises(ValueError, match="mixes >="):
+        jsd_bounds().with_step(1, jsd_bounds().steps[1].expr, relation=Relation.GE, rules=())
 
 
 def test_a_true_but_weaker_bound_is_not_reported_failed() -> None:
