@@ -17,6 +17,7 @@ from divsym.kernel.verify import DerivationReport, verify, verify_all
 from divsym.render.derivation import derivation_markdown, derivation_rows, derivation_tex
 from divsym.render.document import (
     MISSING,
+    equation_numbers,
     equation_statuses,
     index_markdown,
     lecture_markdown,
@@ -90,11 +91,13 @@ def test_each_derivation_is_input_once_under_its_section() -> None:
 
 def test_every_lecture_equation_is_in_the_index_with_a_status() -> None:
     index = index_markdown(DERIVATIONS, REPORTS, "<!-- header -->")
-    rows = [line for line in index.splitlines() if line.startswith("| [(L")]
+    rows = [line for line in index.splitlines() if line.startswith(("| [(L", "| [(D"))]
     assert len(rows) == len(EQUATIONS)
-    for number, (equation, row) in enumerate(zip(EQUATIONS, rows, strict=True), start=1):
+    numbers = equation_numbers()
+    for equation, row in zip(EQUATIONS, rows, strict=True):
         assert row.startswith(
-            f"| [(L{number})](lecture.md#eq-{equation.label}) | `{equation.label}`: $"
+            f"| [({numbers[equation.label]})](lecture.md#eq-{equation.label}) | "
+            f"`{equation.label}`: $"
         )
         status = row.rstrip(" |").rsplit("| ", 1)[-1]
         assert STATUS.fullmatch(status) or status == MISSING, row

@@ -51,6 +51,10 @@ class LectureEquation:
     tex: str
     derivation: str
     step: int | None = None
+    #: Where the equation is written: ``"lecture"`` (numbered L1, L2, …), or ``"hinton2015"``
+    #: for the distillation section's equations from Hinton, Vinyals & Dean (2015) and the
+    #: results divsym adds beside them (numbered D1, D2, …).
+    source: str = "lecture"
 
 
 EQUATIONS: tuple[LectureEquation, ...] = (
@@ -190,5 +194,49 @@ EQUATIONS: tuple[LectureEquation, ...] = (
         r"= -p(y_i|x_i) \log p_\theta(y_i|x_i) = -\log p_\theta(y_i|x_i) = \text{NLL}",
         "one-hot-cross-entropy-nll",
         4,
+    ),
+    # Hinton, Vinyals & Dean (2015), section 2.1, in the paper's notation: soft targets p_i from
+    # the teacher's logits v_i, the student's q_i from its logits z_i, both at temperature T,
+    # N classes (n in the lecture), C the cross-entropy of q against p.
+    LectureEquation(
+        "hinton-gradient",
+        "distillation",
+        r"\frac{\partial C}{\partial z_i} = \frac{1}{T}\left(q_i - p_i\right) \quad (2)",
+        "distillation-gradient",
+        8,
+        source="hinton2015",
+    ),
+    LectureEquation(
+        "hinton-high-temperature",
+        "distillation",
+        r"\frac{\partial C}{\partial z_i} \approx \frac{1}{T}\left("
+        r"\frac{1 + z_i/T}{N + \sum_j z_j/T} - \frac{1 + v_i/T}{N + \sum_j v_j/T}\right) \quad (3)",
+        "distillation-high-temperature",
+        4,
+        source="hinton2015",
+    ),
+    LectureEquation(
+        "hinton-zero-mean",
+        "distillation",
+        r"\frac{\partial C}{\partial z_i} \approx \frac{1}{N T^2}\left(z_i - v_i\right) \quad (4)",
+        "distillation-zero-mean-logits",
+        7,
+        source="hinton2015",
+    ),
+    LectureEquation(
+        "hinton-temperature-squared",
+        "distillation",
+        r"T^2 \frac{\partial C}{\partial z_i} = T\left(q_i - p_i\right)",
+        "distillation-temperature-squared",
+        2,
+        source="hinton2015",
+    ),
+    LectureEquation(
+        "hard-label-gradient",
+        "distillation",
+        r"\frac{\partial\left(-\log q_y\right)}{\partial z_k} = q_k - \delta_{ky}",
+        "hard-label-gradient",
+        5,
+        source="hinton2015",
     ),
 )

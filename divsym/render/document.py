@@ -98,7 +98,10 @@ _INTRO = (
     "…, followed by the derivation that establishes it: a chain of SymPy expressions, numbered "
     "after their derivation, (1.1.1), (1.1.2), …, each step with the lecture's justification "
     "and its verification status. The information theory follows Cover and Thomas "
-    "{cite:cover2006}, knowledge distillation Hinton, Vinyals and Dean {cite:hinton2015}. "
+    "{cite:cover2006}, knowledge distillation Hinton, Vinyals and Dean {cite:hinton2015}, whose "
+    "equations are numbered (D1), (D2), … in the distillation section: (D1)–(D3) are the "
+    "paper's equations (2)–(4), (D4) the $T^2$ scaling its section 2.1 states in words, and "
+    "(D5) the gradient of the hard-label loss, which the paper uses without writing it. "
     "A sum written without "
     "limits, such as $\\sum_j$, runs over the classes $j = 1, \\dots, n$; $\\log$ is the natural "
     "logarithm unless a base is written. A derivation is proved for all $n$ when every step is "
@@ -147,8 +150,15 @@ def equation_statuses(
 
 
 def equation_numbers() -> dict[str, str]:
-    """Lecture equation label → its number, ``L1``, ``L2``, … in the lecture's order."""
-    return {equation.label: f"L{number}" for number, equation in enumerate(EQUATIONS, start=1)}
+    """Equation label → its number: the lecture's ``L1``, ``L2``, … in the lecture's order,
+    then the distillation section's (Hinton et al. 2015 and divsym's) ``D1``, ``D2``, …."""
+    counts: dict[str, int] = {}
+    numbers = {}
+    for equation in EQUATIONS:
+        prefix = "L" if equation.source == "lecture" else "D"
+        counts[prefix] = counts.get(prefix, 0) + 1
+        numbers[equation.label] = f"{prefix}{counts[prefix]}"
+    return numbers
 
 
 def derivation_numbers(derivations: tuple[Derivation, ...]) -> dict[str, str]:
@@ -336,7 +346,7 @@ def index_cell(pieces: list[str]) -> str:
 
 def _index_tex(rows: list[EquationStatus]) -> str:
     lines = [
-        r"\textbf{Eq.} & \textbf{Lecture equation} & \textbf{Derived as} & \textbf{Status} \\",
+        r"\textbf{Eq.} & \textbf{Equation} & \textbf{Derived as} & \textbf{Status} \\",
         command("midrule"),
         command("endhead"),
     ]
@@ -355,7 +365,7 @@ def _index_tex(rows: list[EquationStatus]) -> str:
     # Only the equation column wraps (between pieces); the others are set on one line.
     columns = rf"l>{{\raggedright\arraybackslash}}p{{{INDEX_EQUATION_WIDTH}}}ll"
     return join(
-        command("section", "Index: lecture equation, derivation, status"),
+        command("section", "Index: equations, derivations, status"),
         command("label", "index"),
         "{" + command(INDEX_SIZE) + command("renewcommand", command("arraystretch"), "1.3"),
         environment("longtable", body, columns),
@@ -523,7 +533,8 @@ def lecture_markdown(
 def index_markdown(
     derivations: tuple[Derivation, ...], reports: Mapping[str, DerivationReport], header: str
 ) -> str:
-    """The index page: one row per lecture equation, with its derivation and status."""
+    """The index page: one row per equation (the lecture's, then the distillation section's),
+    with its derivation and status."""
     lines = [
         header,
         "",
@@ -532,7 +543,7 @@ def index_markdown(
         "Every display equation of the lecture, the derivation that establishes it "
         "([lecture.md](lecture.md)) and what was shown.",
         "",
-        "| Eq. | Lecture equation | Section | Derived as | Status |",
+        "| Eq. | Equation | Section | Derived as | Status |",
         "|---|---|---|---|---|",
     ]
     titles = {section.id: section.title for section in SECTIONS}
