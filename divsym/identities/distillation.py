@@ -9,7 +9,8 @@ itself a softmax ``p_i = exp(v_i/T) / Σ_j exp(v_j/T)`` of logits ``v``; then th
 scaling the paper applies to the soft loss. At high temperature, the paper's eq. (3)
 (``e^x ≈ 1 + x``) is proved with the order of its error, ``O(1/T³)``, as the finite limit of
 ``T³`` times the error, and eq. (4) as the limit of ``T² ∂C/∂z_k``; beside them, the
-hard-label gradient and ``JSD = H(M) − (H(P) + H(Q))/2``.
+hard-label gradient, the gradient of the paper's weighted sum ``α T² C + (1 − α) H`` of
+the soft and hard losses, and ``JSD = H(M) − (H(P) + H(Q))/2``.
 
 The text (justifications, remarks) follows the handout rules of :mod:`divsym.render.prose`:
 mathematics in ``$…$``, the lecture's equations by label (``{eq:softmax}``), and every remark
@@ -62,10 +63,12 @@ from divsym.symbols.quantities import Entropy, JSDivergence
 from divsym.symbols.softmax import SoftmaxProbability
 
 __all__ = [
+    "alpha",
     "distillation_gradient",
     "distillation_gradient_softmax_teacher",
     "distillation_high_temperature",
     "distillation_temperature_squared",
+    "distillation_weighted_gradient",
     "distillation_zero_mean_logits",
     "hard_label_gradient",
     "jsd_entropy_form",
@@ -623,5 +626,140 @@ def distillation_high_temperature() -> Derivation:
             " backstop evaluates a limit, $q_k - A_k$ is about $10^{-240}$, so the backstop"
             " checks the first three steps with 350 working digits (it raises its digits until"
             " the values stop changing).",
+        ),
+    )
+
+
+#: The weight of the soft loss in the paper's weighted average: a real number in ``[0, 1]``.
+alpha = Symbol("alpha", real=True)
+
+
+def _weighted(soft: Expr, hard: Expr) -> Expr:
+    """``α soft + (1 − α) hard``, kept as written."""
+    return Add(
+        Mul(alpha, soft, evaluate=False), Mul(1 - alpha, hard, evaluate=False), evaluate=False
+    )
+
+
+def distillation_weighted_gradient() -> Derivation:
+    """``∂L/∂z_k = α T (q_k − p_k) + (1 − α)(q⁽¹⁾_k − δ_ky)`` for ``L = α T² C + (1 − α) H``.
+
+    ``C`` is the soft-target loss at temperature ``T`` and ``H = −log q⁽¹⁾_y`` the hard-label
+    loss at ``T = 1``: the loss of :func:`divsym.distillation_loss` with labels, whose gradient
+    :func:`divsym.distillation_loss_grad` evaluates. The last line joins the last lines of
+    ``distillation-temperature-squared`` and ``hard-label-gradient``.
+    """
+    delta = KroneckerDelta
+    squared = T**2
+    normaliser = Sum(exp(z[j]), (j, 1, n))
+
+    def weighted(soft: Expr, hard: Expr) -> Expr:
+        return _weighted(Mul(squared, soft, evaluate=False), hard)
+
+    def soft_sum(summand: Expr) -> Expr:
+        return -Sum(p[i] * summand, (i, 1, n))
+
+    return Derivation(
+        id="distillation-weighted-gradient",
+        title="The gradient of the weighted loss α T² C + (1 − α) H",
+        section="distillation",
+        context=Context(
+            distributions=(p,), labels=(label,), indices=(k,), ranges={alpha: (0.0, 1.0)}
+        ),
+        steps=(
+            Step(
+                Derivative(
+                    weighted(soft_loss(_data_target), -log(SoftmaxProbability(z, 1, label))),
+                    z[k],
+                ),
+                "the paper's weighted average of the soft-target loss"
+                " $C = -\\sum_i p_i \\log q_i$ at temperature $T$, multiplied by $T^2$, and the"
+                " hard-label loss $H = -\\log q^{(1)}_y$ at temperature 1, with the weight"
+                " $\\alpha$, $0 \\leq \\alpha \\leq 1$, on the soft loss; differentiated with"
+                " respect to the student's logit $z_k$",
+            ),
+            Step(
+                Derivative(
+                    weighted(soft_sum(log(_e(i) / _STUDENT)), -log(exp(z[label]) / normaliser)),
+                    z[k],
+                ),
+                "eq. {eq:softmax}: $q_i = \\exp(z_i/T) / \\sum_j \\exp(z_j/T)$ and, at $T = 1$,"
+                " $q^{(1)}_y = \\exp(z_y) / \\sum_j \\exp(z_j)$",
+                rules=(unfold_definitions,),
+            ),
+            Step(
+                Derivative(
+                    weighted(soft_sum(z[i] / T - log(_STUDENT)), log(normaliser) - z[label]),
+                    z[k],
+                ),
+                "$\\log q_i = z_i/T - \\log \\sum_j \\exp(z_j/T)$ and"
+                " $\\log q^{(1)}_y = z_y - \\log \\sum_j \\exp(z_j)$: the log of a quotient of"
+                " positive numbers",
+                rules=(expand_logs,),
+            ),
+            Step(
+                weighted(
+                    soft_sum(
+                        delta(i, k) / T - Sum(delta(j, k) * _e(j), (j, 1, n)) / (T * _STUDENT)
+                    ),
+                    Sum(delta(j, k) * exp(z[j]), (j, 1, n)) / normaliser - delta(label, k),
+                ),
+                "differentiate term by term ($\\alpha$ and $T$ do not depend on the logits):"
+                " $\\partial z_i / \\partial z_k = \\delta_{ik}$,"
+                " $\\partial z_y / \\partial z_k = \\delta_{yk}$; by the chain rule the"
+                " derivative of $\\log \\sum_j \\exp(z_j/T)$ with respect to $z_k$ is"
+                " $\\sum_j \\delta_{jk} \\exp(z_j/T) / (T \\sum_j \\exp(z_j/T))$, and that of"
+                " $\\log \\sum_j \\exp(z_j)$ is"
+                " $\\sum_j \\delta_{jk} \\exp(z_j) / \\sum_j \\exp(z_j)$;"
+                " the targets $p_i$ do not depend on the student's logits",
+                rules=(differentiate,),
+            ),
+            Step(
+                weighted(
+                    soft_sum(delta(i, k) / T - _e(k) / (T * _STUDENT)),
+                    exp(z[k]) / normaliser - delta(label, k),
+                ),
+                "only the term $j = k$ survives each sum over $j$ ($k$ is a class,"
+                " $1 \\leq k \\leq n$)",
+                rules=(collapse_kronecker_sums,),
+            ),
+            Step(
+                weighted(
+                    Add(-p[k] / T, _e(k) / (T * _STUDENT), evaluate=False),
+                    exp(z[k]) / normaliser - delta(label, k),
+                ),
+                "split the sum over $i$ and pull out"
+                " $\\exp(z_k/T) / (T \\sum_j \\exp(z_j/T))$, which does not depend on $i$; only"
+                " the term $i = k$ survives $\\sum_i p_i \\delta_{ik}$; the soft targets are a"
+                " distribution, $\\sum_i p_i = 1$",
+                rules=(
+                    expand_summands,
+                    split_sums,
+                    pull_constants,
+                    collapse_kronecker_sums,
+                    impose_normalisation,
+                ),
+            ),
+            Step(
+                _weighted(
+                    Mul(T, Add(_q(k), -p[k]), evaluate=False),
+                    Add(SoftmaxProbability(z, 1, k), -delta(k, label), evaluate=False),
+                ),
+                "eq. {eq:softmax} for $q_k$ and, at $T = 1$, for $q^{(1)}_k$;"
+                " $T^2 (q_k - p_k)/T = T (q_k - p_k)$",
+            ),
+        ),
+        remarks=(
+            "The paper's weighted average of two objective functions (Hinton, Vinyals & Dean"
+            " 2015, section 2): the cross-entropy with the soft targets, computed at the"
+            " temperature $T$ and multiplied by $T^2$ so that its gradients keep their"
+            " magnitude as $T$ changes (distillation-temperature-squared), and the"
+            " cross-entropy with the correct labels at temperature 1 (hard-label-gradient)."
+            " The paper names no weight and puts a considerably lower one on the hard"
+            " targets; here $\\alpha$ weights the soft loss. The derivation is ours.",
+            "The last line is what divsym.distillation_loss_grad evaluates for"
+            " divsym.distillation_loss with labels (its default, $T^2$ applied), with"
+            " $q = \\operatorname{softmax}(z/T)$, $p$ the teacher's softmax at $T$ and"
+            " $q^{(1)} = \\operatorname{softmax}(z)$.",
         ),
     )
