@@ -16,10 +16,12 @@ from sympy import Add, Expr, KroneckerDelta, Mul, Rational, Sum, Symbol, exp, la
 
 from divsym.identities import all_derivations
 from divsym.identities.distillation import (
+    alpha,
     distillation_gradient,
     distillation_gradient_softmax_teacher,
     distillation_high_temperature,
     distillation_temperature_squared,
+    distillation_weighted_gradient,
     distillation_zero_mean_logits,
     hard_label_gradient,
     jsd_entropy_form,
@@ -430,3 +432,126 @@ def test_wrong_high_temperature_step_is_not_proved_symbolically(
 def test_wrong_high_temperature_step_is_failed(label: str, step: int, wrong: Expr) -> None:
     derivation = distillation_high_temperature()
     _failed(derivation.with_step(step, wrong), step + 1 if step == 0 else step)
+
+
+# --- the gradient of the paper's weighted sum α T² C + (1 − α) H --------------------------
+
+
+def _weighted_last(soft: Expr, hard: Expr, weight: Expr = alpha) -> Expr:
+    """``weight · soft + (1 − weight) · hard``, built as the derivation's last line is."""
+    return Add(
+        Mul(weight, soft, evaluate=False), Mul(1 - weight, hard, evaluate=False), evaluate=False
+    )
+
+
+def _soft_part(scale: Expr) -> Expr:
+    return Mul(scale, Add(_q(k), -p[k]), evaluate=False)
+
+
+def _hard_part(temperature: Expr) -> Expr:
+    return Add(SoftmaxProbability(z, temperature, k), -KroneckerDelta(k, label), evaluate=False)
+
+
+def test_weighted_gradient_is_proved_for_symbolic_n() -> None:
+    derivation = distillation_weighted_gradient()
+    assert derivation.id == "distillation-weighted-gradient"
+    assert derivation.section == "distillation"
+    report = verify(derivation)
+    assert report.status is Status.PROVED, [(s.index, s.route, s.backstop) for s in report.steps]
+    assert report.fixed_n == ()
+    routes = [s.route.split(":")[0].split(" ")[0] for s in report.steps]
+    assert routes == ["rules", "rules", "rules", "rules", "rules", "canonical"]
+    # Every step is also compared at points (α sampled in [0, 1]), none skipped.
+    assert all("points agree" in s.backstop for s in report.steps), report.steps
+
+
+def test_weighted_gradient_ends_with_the_last_lines_of_its_two_parts() -> None:
+    # The soft part is the last line of distillation-temperature-squared, the hard part that
+    # of hard-label-gradient: the expressions the generated gradient is built from.
+    last = distillation_weighted_gradient().steps[-1].expr
+    assert last == _weighted_last(_soft_part(T), _hard_part(1))
+    assert distillation_temperature_squared().steps[-1].expr == _soft_part(T)
+    assert hard_label_gradient().steps[-1].expr == _hard_part(1)
+
+
+def test_weighted_gradient_is_registered_right_after_the_hard_label_gradient() -> None:
+    ids = [d.id for d in all_derivations()]
+    assert ids.index("distillation-weighted-gradient") == ids.index("hard-label-gradient") + 1
+
+
+def test_weighted_gradient_remarks_name_the_paper_and_the_numeric_function() -> None:
+    remarks = " ".join(distillation_weighted_gradient().remarks)
+    assert "Hinton, Vinyals & Dean 2015, section 2" in remarks
+    assert "weighted average" in remarks
+    assert "T^2" in remarks
+    assert "distillation\\_loss\\_grad" in remarks
+
+
+@pytest.mark.parametrize(
+    ("what", "wrong"),
+    [
+        (
+            "α and 1 − α swapped",
+            _weighted_last(_soft_part(T), _hard_part(1), weight=1 - alpha),
+        ),
+        ("T² left in place of T", _weighted_last(_soft_part(T**2), _hard_part(1))),
+        ("the hard part at temperature T", _weighted_last(_soft_part(T), _hard_part(T))),
+        (
+            "δ_ky dropped",
+            _weighted_last(_soft_part(T), SoftmaxProbability(z, 1, k)),
+        ),
+        ("the soft part's 1/T taken for T", _weighted_last(_soft_part(1 / T), _hard_part(1))),
+    ],
+)
+def test_wrong_weighted_gradient_is_failed(what: str, wrong: Expr) -> None:
+    derivation = distillation_weighted_gradient()
+    last = len(derivation.steps) - 1
+    assert wrong != derivation.steps[last].expr, what
+    _failed(derivation.with_step(last, wrong), last)
+
+
+def test_weighted_gradient_with_alpha_on_the_hard_part_after_differentiating_is_failed() -> None:
+    # Differentiating and moving the weight: α on the hard part, 1 − α on the soft part.
+    derivation = distillation_weighted_gradient()
+    right = derivation.steps[3].expr
+    wrong = right.xreplace({alpha: 1 - alpha})
+    assert wrong != right
+    _failed(derivation.with_step(3, wrong), 3)
+
+
+def test_weighted_gradient_agrees_with_a_central_difference_in_mpmath() -> None:
+    """The last line at one point against a central difference of L, independent of the kernel.
+
+    mpmath at 60 digits, n = 4, y = 3, k = 1..4, T = 2.5, α = 0.7, step h = 10^-20: the
+    central difference's error is O(h²) ≈ 10^-40, so 30 digits must agree.
+    """
+    zs = [0.5, -1.25, 2.0, 0.125]
+    ps = [0.125, 0.25, 0.5, 0.125]
+    y_value, t_value, a_value = 3, Rational(5, 2), Rational(7, 10)
+    with mpmath.workdps(60):
+        t, a = mpmath.mpf(5) / 2, mpmath.mpf(7) / 10
+
+        def loss(w: list[mpmath.mpf]) -> mpmath.mpf:
+            soft_norm = mpmath.fsum(mpmath.exp(x / t) for x in w)
+            soft = -mpmath.fsum(
+                mpmath.mpf(pi) * mpmath.log(mpmath.exp(x / t) / soft_norm)
+                for pi, x in zip(ps, w, strict=True)
+            )
+            hard = -mpmath.log(mpmath.exp(w[y_value - 1]) / mpmath.fsum(mpmath.exp(x) for x in w))
+            return a * t**2 * soft + (1 - a) * hard
+
+        h = mpmath.mpf(10) ** -20
+        base = [mpmath.mpf(x) for x in zs]
+        differences = []
+        for m in range(4):
+            up, down = list(base), list(base)
+            up[m] += h
+            down[m] -= h
+            differences.append((loss(up) - loss(down)) / (2 * h))
+        last = distillation_weighted_gradient().steps[-1].expr
+        values: dict[Expr, Expr] = {alpha: a_value, T: t_value, label: y_value}
+        values.update({z[m + 1]: Rational(x) for m, x in enumerate(zs)})
+        values.update({p[m + 1]: Rational(x) for m, x in enumerate(ps)})
+        for m in range(4):
+            claimed = last.subs(n, 4).doit().subs(k, m + 1).doit().subs(values).doit()
+            assert abs(mpmath.mpf(claimed.evalf(60)) - differences[m]) < mpmath.mpf(10) ** -30, m
