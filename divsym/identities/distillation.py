@@ -757,9 +757,9 @@ def distillation_weighted_gradient() -> Derivation:
             " cross-entropy with the correct labels at temperature 1 (hard-label-gradient)."
             " The paper names no weight and puts a considerably lower one on the hard"
             " targets; here $\\alpha$ weights the soft loss. The derivation is ours.",
-            "The last line is what $\\texttt{divsym.distillation\\_loss\\_grad}$ evaluates"
-            " for $\\texttt{divsym.distillation\\_loss}$ with labels (its default, $T^2$"
-            " applied), with"
+            "The last line is the gradient that divsym's"
+            " $\\texttt{distillation\\_loss\\_grad}$ evaluates for the loss of"
+            " $\\texttt{distillation\\_loss}$ with labels (by default with $T^2$), with"
             " $q = \\operatorname{softmax}(z/T)$, $p$ the teacher's softmax at $T$ and"
             " $q^{(1)} = \\operatorname{softmax}(z)$.",
         ),
