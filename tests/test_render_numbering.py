@@ -33,8 +33,9 @@ def test_lecture_equations_are_numbered_L1_on_and_nothing_else_is() -> None:
     lecture = [e for e in EQUATIONS if e.source == "lecture"]
     paper = [e for e in EQUATIONS if e.source == "hinton2015"]
     assert len(lecture) == 19  # the lecture's display equations
-    assert len(paper) == 5  # Hinton et al.'s (2)-(4), the T² scaling, the hard-label gradient
-    expected = [f"L{k}" for k in range(1, 20)] + [f"D{k}" for k in range(1, 6)]
+    # Hinton et al.'s (2)-(4), the T² scaling, the hard-label and the weighted-sum gradients
+    assert len(paper) == 6
+    expected = [f"L{k}" for k in range(1, 20)] + [f"D{k}" for k in range(1, 7)]
     assert tags == expected
     # The lecture's own "\quad (1)" is not shown beside the document's number.
     assert not re.search(r"\\quad\s*\(\d+\)", TEX)

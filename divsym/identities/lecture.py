@@ -239,4 +239,13 @@ EQUATIONS: tuple[LectureEquation, ...] = (
         5,
         source="hinton2015",
     ),
+    LectureEquation(
+        "weighted-gradient",
+        "distillation",
+        r"\frac{\partial}{\partial z_k}\left(\alpha T^2 C + (1 - \alpha) H\right)"
+        r" = \alpha T\left(q_k - p_k\right) + (1 - \alpha)\left(q^{(1)}_k - \delta_{ky}\right)",
+        "distillation-weighted-gradient",
+        6,
+        source="hinton2015",
+    ),
 )

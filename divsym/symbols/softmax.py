@@ -43,9 +43,18 @@ class SoftmaxProbability(NamedQuantity):
         logits, temperature, _, classes = self.args
         return fuzzy_and((logits.is_real, temperature.is_positive, classes.is_positive))  # type: ignore[no-any-return]
 
+    def _at_one(self) -> bool:
+        """At ``T = 1`` exactly (the hard-label loss beside a soft one at ``T``), printed
+        ``q⁽¹⁾``, so that the two softmaxes of one expression never look alike."""
+        return bool(self.args[1] == 1)
+
     def _sympystr(self, printer: StrPrinter) -> str:
-        return f"q_{printer._print(self.index)}"
+        name = "q^(1)" if self._at_one() else "q"
+        return f"{name}_{printer._print(self.index)}"
 
     def _latex(self, printer: LatexPrinter, exp: Any = None) -> str:
-        tex = f"q_{{{printer._print(self.index)}}}"
-        return f"{tex}^{{{exp}}}" if exp is not None else tex
+        name = "q^{(1)}" if self._at_one() else "q"
+        tex = f"{name}_{{{printer._print(self.index)}}}"
+        if exp is None:
+            return tex
+        return rf"\left({tex}\right)^{{{exp}}}" if self._at_one() else f"{tex}^{{{exp}}}"
