@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -152,9 +153,13 @@ def test_fuzz_every_call_returns_finite_values_or_raises(
         assert np.isfinite(values).all(), (name, a, b, values)
     if name == "softmax":
         eps = float(np.finfo(values.dtype).eps)
-        spread = float(np.ptp(a.astype(np.float64), axis=-1).max())
-        expected = special.softmax(a.astype(np.float64), axis=-1)
-        np.testing.assert_allclose(values, expected, rtol=16 * eps * (1 + spread), atol=1e-300)
+        with np.errstate(over="ignore"):
+            spread = float(np.ptp(a.astype(np.float64), axis=-1).max())
+        # Logits more than the largest float apart overflow SciPy's own shift: that case is
+        # checked against the 50-digit reference in tests/test_numeric_edges.py instead.
+        if math.isfinite(spread):
+            expected = special.softmax(a.astype(np.float64), axis=-1)
+            np.testing.assert_allclose(values, expected, rtol=16 * eps * (1 + spread), atol=1e-300)
     if name in ("kl_divergence", "js_divergence", "js_distance", "entropy", "cross_entropy"):
         assert (values >= 0).all(), (name, a, b, values)
 
