@@ -218,11 +218,6 @@ def _check_rows(xp: Any, x: Any, name: str) -> None:
         check_logits(name, _host(x))
 
 
-def _check_student(xp: Any, s: Any) -> None:
-    """:func:`_check_rows` of the student's logits."""
-    _check_rows(xp, s, "student_logits")
-
-
 def _flag(name: str, value: Any) -> bool:
     """A bool argument, or a TypeError naming it (``"yes"`` is not True)."""
     if not isinstance(value, (bool, np.bool_)):
@@ -339,7 +334,6 @@ def _soft_gradient(
 def _soft_rows(xp: Any, kernels: Any, s: Any, t: Any, T: float, form: str) -> tuple[Any, Any]:
     """``(soft loss per row, teacher probabilities p)`` of the student logits ``s``."""
     p = softmax(t, T)
-    _check_student(xp, s)
     _check_masks(xp, s, p)
     if form == "kl":
         return _kl_rows(xp, kernels, s, t, p, T), p
@@ -451,8 +445,8 @@ def distillation_loss(
 
 
 def _hard_rows(xp: Any, kernels: Any, s: Any, labels: Any) -> Any:
-    """``−log softmax(s)_y`` per row (generated ``cross_entropy_logits`` at ``T = 1``)."""
-    log_softmax(s)  # validates the logits (NaN, +inf, a row of −inf) with a named error
+    """``−log softmax(s)_y`` per row (generated ``cross_entropy_logits`` at ``T = 1``); the
+    caller has checked the logits (:func:`_check_rows`)."""
     out = _generated.FUNCTIONS["cross_entropy_logits"](xp, kernels, s, labels, 1.0, -1)
     return xp.squeeze(out, axis=-1)
 
@@ -545,11 +539,9 @@ def distillation_loss_grad(
     grad: Any = None
     if weight > 0:
         p = softmax(t, temperature)
-        _check_student(xp, s)
         _check_masks(xp, s, p)
         grad = weight * _soft_gradient(xp, kernels, s, t, p, temperature, temperature_squared)
     if label_array is not None and weight < 1:
-        log_softmax(s)
         target = _one_hot(xp, label_array, s)
         hard = (1 - weight) * _generated.FUNCTIONS["soft_target_gradient"](
             xp, kernels, s, target, 1.0, -1
@@ -625,6 +617,7 @@ def cross_entropy_from_logits(
         raise ValueError(f"label_smoothing must lie in [0, 1], got {label_smoothing!r}")
     xp, kernels = _namespace(logits, labels)
     z = _logits(xp, "logits", logits)
+    _check_rows(xp, z, "logits")
     raw = _host(labels) if hasattr(labels, "shape") and xp is not np else np.asarray(labels)
     if raw.dtype.kind == "f" and np.isfinite(raw).all() and (raw == np.floor(raw)).all():
         raw = raw.astype(np.intp)
