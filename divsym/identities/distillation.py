@@ -81,6 +81,17 @@ __all__ = [
 _l = Symbol("l", integer=True, positive=True)
 
 
+#: Σ_i p_i (a_i − b δ_ik) → (Σ_i p_i a_i) − b p_k → … with Σ p = 1: split the sum over the
+#: soft targets, pull out what does not depend on i, collapse δ_ik, normalise.
+_SUM_OUT_TARGETS = (
+    expand_summands,
+    split_sums,
+    pull_constants,
+    collapse_kronecker_sums,
+    impose_normalisation,
+)
+
+
 def _context(*, normalised: bool) -> Context:
     """The facts: ``k`` is a class in ``1..n``; the teacher ``p`` is normalised when it is data.
 
@@ -269,11 +280,7 @@ def distillation_temperature_squared() -> Derivation:
                     expand_logs,
                     differentiate,
                     collapse_kronecker_sums,
-                    expand_summands,
-                    split_sums,
-                    pull_constants,
-                    collapse_kronecker_sums,
-                    impose_normalisation,
+                    *_SUM_OUT_TARGETS,
                 ),
             ),
             Step(
@@ -732,13 +739,7 @@ def distillation_weighted_gradient() -> Derivation:
                 " $\\exp(z_k/T) / (T \\sum_j \\exp(z_j/T))$, which does not depend on $i$; only"
                 " the term $i = k$ survives $\\sum_i p_i \\delta_{ik}$; the soft targets are a"
                 " distribution, $\\sum_i p_i = 1$",
-                rules=(
-                    expand_summands,
-                    split_sums,
-                    pull_constants,
-                    collapse_kronecker_sums,
-                    impose_normalisation,
-                ),
+                rules=_SUM_OUT_TARGETS,
             ),
             Step(
                 _weighted(
