@@ -140,7 +140,7 @@ def _functions(torch: Any) -> tuple[Any, Any]:
             return result
 
         @staticmethod
-        @once_differentiable  # type: ignore[misc]
+        @once_differentiable  # type: ignore[misc, untyped-decorator, unused-ignore]
         def backward(ctx: Any, grad: Any) -> Any:
             result, *tensors = ctx.saved_tensors
             views = [t.detach().numpy() for t in tensors]
@@ -175,7 +175,7 @@ def _functions(torch: Any) -> tuple[Any, Any]:
             return result
 
         @staticmethod
-        @once_differentiable  # type: ignore[misc]
+        @once_differentiable  # type: ignore[misc, untyped-decorator, unused-ignore]
         def backward(ctx: Any, grad: Any) -> Any:
             (result,) = ctx.saved_tensors
             out = result.detach().numpy()
