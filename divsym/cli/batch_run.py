@@ -55,6 +55,7 @@ __all__ = [
     "evaluate_block",
     "execute",
     "process_chunk",
+    "raise_if_terminated",
     "sigterm_interrupts",
 ]
 
@@ -191,6 +192,20 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM arrived during a run."""
 
 
+#: Set when SIGTERM arrives inside :func:`sigterm_interrupts`. The handler also raises
+#: :class:`Terminated`, but an exception raised while the main thread runs a weakref or
+#: ``__del__`` callback (importlib's module-lock callbacks, say) is printed and dropped by
+#: Python; :func:`raise_if_terminated` before the output is committed, and the end of the
+#: block, do not depend on it.
+_TERMINATED = threading.Event()
+
+
+def raise_if_terminated() -> None:
+    """Raise :class:`Terminated` if SIGTERM arrived inside :func:`sigterm_interrupts`."""
+    if _TERMINATED.is_set():
+        raise Terminated
+
+
 @contextlib.contextmanager
 def sigterm_interrupts() -> Iterator[None]:
     """Within the block, SIGTERM raises :class:`Terminated` (so that cleanup runs)."""
@@ -199,11 +214,14 @@ def sigterm_interrupts() -> Iterator[None]:
         return
 
     def handler(signum: int, frame: FrameType | None) -> None:
+        _TERMINATED.set()
         raise Terminated
 
+    _TERMINATED.clear()
     previous = signal.signal(signal.SIGTERM, handler)
     try:
         yield
+        raise_if_terminated()
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -322,6 +340,7 @@ def execute(job: Job) -> Partial | None:
             else:
                 partials = _run_distributed(job.scheduler, tasks, rows, bar)
         if target is not None and job.out is not None:
+            raise_if_terminated()  # a SIGTERM whose exception Python dropped: no output
             commit(target, job.out, job.force)
             temporary = None
     finally:
