@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from sympy import (
+    Add,
     Expr,
     Indexed,
     Pow,
@@ -18,6 +19,7 @@ from sympy import (
     Sum,
     Symbol,
     cancel,
+    collect,
     exp,
     expand_log,
     log,
@@ -66,7 +68,9 @@ from divsym.symbols.stable import (
     LogSumExp,
     RelEntr,
     ScaledExpm1MinusX,
+    ScaledSymmetricXLog1p,
     ScaledXMinusLog1p,
+    SymmetricXLog1p,
     XLogY,
     XMinusLog1p,
 )
@@ -124,12 +128,21 @@ def _restore(expr: Expr, spec: Spec) -> Expr:
 
 def _one_fraction(expr: Expr) -> Expr:
     """Each log argument as one fraction: log((p/2 + q/2)/p) = log((p + q)/(2p)); the
-    stable nodes as logs; a square root squared away (both sides are ≥ 0)."""
-    expr = expr.replace(
-        lambda e: isinstance(e, (XMinusLog1p, Expm1MinusX)), lambda e: e.rewrite(log)
-    )
+    stable nodes as logs; in each Sum, the coefficient of each log as one fraction too
+    (m·(1 + t) = q with t = (q − p)/(q + p)); a square root squared away (both sides ≥ 0)."""
+    nodes = (XMinusLog1p, Expm1MinusX, SymmetricXLog1p, ScaledSymmetricXLog1p)
+    expr = expr.replace(lambda e: isinstance(e, nodes), lambda e: e.rewrite(log))
     expr = expr.replace(lambda e: isinstance(e, log), lambda e: log(cancel(e.args[0])))
+    expr = expr.replace(lambda e: isinstance(e, Sum), _coefficients_in_lowest_terms)
     return expr**2 if isinstance(expr, Pow) and expr.exp == Rational(1, 2) else expr
+
+
+def _coefficients_in_lowest_terms(s: Sum) -> Sum:
+    logs = sorted(s.function.atoms(log), key=str)
+    if not logs:
+        return s
+    parts = collect(s.function.expand(log=False), logs, evaluate=False)
+    return Sum(Add(*(cancel(c) * term for term, c in parts.items())), *s.limits)
 
 
 def _same(printed: Expr, proved: Expr) -> bool:
@@ -232,6 +245,7 @@ def test_kl_and_jsd_sources_pass_q_minus_p_to_the_kernel() -> None:
     assert "kernel_x_minus_log1p(p, -p + q, q)" in kl
     assert "log(" not in kl.replace("math.log(base)", "")
     jsd = inspect.getsource(_generated.js_divergence)
+    assert "kernel_symmetric_xlog1p(p, q)" in jsd  # m·G(t) from p and q: t formed in the kernel
     assert "log(" not in jsd.replace("math.log(base)", "")  # logs only inside the kernel
 
 
@@ -268,13 +282,26 @@ def test_each_rewrite_is_an_identity(rewrite: Any) -> None:
         "logsumexp": [log(ClassSum(exp(x), axis))],
         "scaled-expm1-minus-x": [w * Expm1MinusX(x - y), 2 * w * Expm1MinusX(x)],
         "expm1-log1p": [exp(x) - 1, w * (exp(x - y) - 1 - v), log(1 + x), log(x + 1 + y)],
+        "scaled-symmetric-xlog1p": [
+            (x + y) / 2 * SymmetricXLog1p((y - x) / (x + y)),
+            3 * w * SymmetricXLog1p((v - w) / (v + w)),
+        ],
     }[rewrite.name]
     for sample in samples:
         rewritten = rewrite.apply(sample)
         assert rewritten != sample, f"{rewrite.name} did not apply to {sample}"
         back = rewritten.replace(
             lambda e: isinstance(
-                e, (XLogY, RelEntr, ScaledXMinusLog1p, LogSumExp, ScaledExpm1MinusX, log1p)
+                e,
+                (
+                    XLogY,
+                    RelEntr,
+                    ScaledXMinusLog1p,
+                    ScaledSymmetricXLog1p,
+                    LogSumExp,
+                    ScaledExpm1MinusX,
+                    log1p,
+                ),
             ),
             lambda e: e.rewrite(log),
         ).replace(lambda e: isinstance(e, expm1), lambda e: e.rewrite(exp))
@@ -283,7 +310,7 @@ def test_each_rewrite_is_an_identity(rewrite: Any) -> None:
                 expand_log(
                     back
                     - sample.replace(
-                        lambda e: isinstance(e, (XMinusLog1p, Expm1MinusX)),
+                        lambda e: isinstance(e, (XMinusLog1p, Expm1MinusX, SymmetricXLog1p)),
                         lambda e: e.rewrite(log),
                     ),
                     force=True,

@@ -5,8 +5,9 @@ expression: every entry ``p[i]`` of a distribution becomes an array symbol ``p``
 the class index becomes :class:`~divsym.symbols.stable.ClassSum`, a reduction over ``axis``, and
 named rewrites (:data:`REWRITES`) replace sub-expressions by the stable nodes that carry the
 conventions and the accuracy (``x·log y`` → ``XLogY``, ``log Σ exp`` → ``LogSumExp``,
-``w·(x − log(1 + x))`` → ``ScaledXMinusLog1p``). Each rewrite is an identity: mapping the
-nodes back with ``rewrite(log)`` gives the input expression again (tested).
+``w·(x − log(1 + x))`` → ``ScaledXMinusLog1p``, ``m·G(t)`` → ``ScaledSymmetricXLog1p``).
+Each rewrite is an identity: mapping the nodes back with ``rewrite(log)`` gives the input
+expression again (tested).
 :class:`~divsym.codegen.printer.DivsymPrinter` prints the nodes, SymPy's lambdify printer
 the function around them. :func:`generate_module` writes every public function of
 :data:`~divsym.codegen.forms.FORMS` into one module, ``divsym/numeric/_generated.py``, at build
@@ -56,7 +57,9 @@ from divsym.symbols.stable import (
     LogSumExp,
     RelEntr,
     ScaledExpm1MinusX,
+    ScaledSymmetricXLog1p,
     ScaledXMinusLog1p,
+    SymmetricXLog1p,
     XLogY,
     XMinusLog1p,
 )
@@ -138,6 +141,23 @@ def _use_weighted(expr: Expr) -> Expr:
     )
 
 
+def _use_symmetric(expr: Expr) -> Expr:
+    """``w·SymmetricXLog1p(t)`` → ``ScaledSymmetricXLog1p(w(1 − t), w(1 + t))``, each one
+    fraction: in a Jensen–Shannon term ``m·G(t)`` these are ``p`` and ``q`` themselves."""
+
+    def rewrite(term: Mul) -> Expr:
+        nodes = [factor for factor in term.args if isinstance(factor, SymmetricXLog1p)]
+        if len(nodes) != 1:
+            return term
+        weight, t = term / nodes[0], nodes[0].args[0]
+        return ScaledSymmetricXLog1p(cancel(weight * (1 - t)), cancel(weight * (1 + t)))
+
+    return expr.replace(  # type: ignore[no-any-return]
+        lambda e: isinstance(e, Mul) and any(isinstance(a, SymmetricXLog1p) for a in e.args),
+        rewrite,
+    )
+
+
 def _use_logsumexp(expr: Expr) -> Expr:
     """``log(ClassSum(exp(x)))`` → ``LogSumExp(x)``."""
 
@@ -194,6 +214,11 @@ USE_WEIGHTED = Rewrite(
     "w·(x − log(1 + x)) → ScaledXMinusLog1p(w, w·x, w·(1 + x)), equal to w·x where w = 0",
     _use_weighted,
 )
+USE_SYMMETRIC = Rewrite(
+    "scaled-symmetric-xlog1p",
+    "m·((1 + t)log(1 + t) + (1 − t)log(1 − t)) → ScaledSymmetricXLog1p(m(1 − t), m(1 + t))",
+    _use_symmetric,
+)
 USE_LOGSUMEXP = Rewrite("logsumexp", "log Σ_j exp(x_j) → LogSumExp(x)", _use_logsumexp)
 USE_SCALED_EXPM1 = Rewrite(
     "scaled-expm1-minus-x", "w·(e^x − 1 − x) → ScaledExpm1MinusX(w, x)", _use_scaled_expm1
@@ -206,6 +231,7 @@ USE_EXPM1_LOG1P = Rewrite(
 REWRITES: tuple[Rewrite, ...] = (
     USE_XLOGY,
     USE_WEIGHTED,
+    USE_SYMMETRIC,
     USE_SCALED_EXPM1,
     USE_EXPM1_LOG1P,
     USE_LOGSUMEXP,
@@ -244,7 +270,7 @@ def array_expression(
         )
         if function.has(bound):
             raise ValueError(f"{s} uses its index outside the arrays {sorted(map(str, arrays))}")
-        return ClassSum(_use_weighted(_use_xlogy(function)), AXIS)
+        return ClassSum(_use_symmetric(_use_weighted(_use_xlogy(function))), AXIS)
 
     result: Expr = expr.replace(lambda e: isinstance(e, Sum), vectorise)
     if index is not None:

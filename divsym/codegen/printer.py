@@ -26,6 +26,7 @@ from divsym.symbols.stable import (
     LogSumExp,
     RelEntr,
     ScaledExpm1MinusX,
+    ScaledSymmetricXLog1p,
     ScaledXMinusLog1p,
     XLogY,
 )
@@ -80,6 +81,9 @@ class DivsymPrinter(NumPyPrinter):
 
     def _print_ScaledXMinusLog1p(self, expr: ScaledXMinusLog1p) -> str:
         return self._call("kernels.kernel_x_minus_log1p", *expr.args)
+
+    def _print_ScaledSymmetricXLog1p(self, expr: ScaledSymmetricXLog1p) -> str:
+        return self._call("kernels.kernel_symmetric_xlog1p", *expr.args)
 
     def _print_ScaledExpm1MinusX(self, expr: ScaledExpm1MinusX) -> str:
         return self._call("kernels.kernel_expm1_minus", *expr.args)

@@ -10,10 +10,12 @@ proved here:
 - ``kl-nonnegative-terms``: ``D_KL(P ‖ Q) = Σ p_i (r_i − 1 − log r_i)``, ``r_i = q_i/p_i``,
   a sum of nonnegative terms (valid because ``Σp = Σq = 1``), each written
   ``d − log(1 + d)`` with ``d = (q_i − p_i)/p_i`` so that it stays accurate when ``r ≈ 1``;
-- ``jsd-stable-form``: the same for both halves of the Jensen–Shannon divergence, in terms of
-  ``p`` and ``q`` directly (the mixture ``m`` is never formed).
+- ``jsd-stable-form``: the Jensen–Shannon divergence in the mixture coordinates
+  ``m = (p + q)/2``, ``t = (q − p)/(q + p)``: ``½ Σ m_i G(t_i)`` with
+  ``G(t) = (1 + t) log(1 + t) + (1 − t) log(1 − t) ≥ 0``, one nonnegative term per class.
 
-The rules that fold the last steps (``combine-exponentials``, ``fold-x-minus-log1p``) are the
+The rules that fold the last steps (``combine-exponentials``, ``fold-x-minus-log1p``,
+``mixture-coordinates``, ``fold-symmetric-xlog1p``) are the
 kernel's vetted rules of :mod:`divsym.kernel.stable_rules`.
 """
 
@@ -23,12 +25,17 @@ from sympy import Expr, Mul, Pow, Rational, Sum, exp, log
 
 from divsym.kernel.context import Context
 from divsym.kernel.derivation import Derivation, Step
-from divsym.kernel.rules import unfold_definitions
-from divsym.kernel.stable_rules import combine_exponentials, fold_x_minus_log1p
+from divsym.kernel.rules import pull_constants, unfold_definitions
+from divsym.kernel.stable_rules import (
+    combine_exponentials,
+    fold_symmetric_xlog1p,
+    fold_x_minus_log1p,
+    mixture_coordinates,
+)
 from divsym.symbols import definitions
 from divsym.symbols.notation import T, c, i, j, n, p, q, z
 from divsym.symbols.quantities import JSDivergence, KLDivergence
-from divsym.symbols.stable import XMinusLog1p
+from divsym.symbols.stable import SymmetricXLog1p, XMinusLog1p
 
 __all__ = [
     "jsd_stable_form",
@@ -151,24 +158,29 @@ def kl_nonnegative_terms() -> Derivation:
     )
 
 
+def _mixture_terms(index: Expr) -> tuple[Expr, Expr]:
+    """``m_i = (p_i + q_i)/2`` and ``t_i = (q_i − p_i)/(q_i + p_i)``, as ``mixture-coordinates``
+    writes them."""
+    return (p[index] + q[index]) / 2, (q[index] - p[index]) / (q[index] + p[index])
+
+
 def jsd_stable_form() -> Derivation:
-    """``JSD = ½ Σ [p (m/p − 1 − log(m/p)) + q (m/q − 1 − log(m/q))]``, ``m = (p + q)/2``."""
-    m = (p[i] + q[i]) / 2
+    """``JSD = ½ Σ m_i G(t_i)``, ``G(t) = (1 + t) log(1 + t) + (1 − t) log(1 − t)``, in the
+    mixture coordinates ``m = (p + q)/2``, ``t = (q − p)/(q + p)``."""
+    m, t = _mixture_terms(i)
     half = Rational(1, 2)
-    terms = half * Sum(
-        p[i] * (m / p[i] - 1 - log(m / p[i])) + q[i] * (m / q[i] - 1 - log(m / q[i])),
-        (i, 1, n),
-    )
     return Derivation(
         id="jsd-stable-form",
         title="Jensen–Shannon divergence as a sum of nonnegative terms in p and q",
         section="stable-forms",
         context=Context(distributions=(p, q)),
         remarks=(
-            "The added terms $(m_i - p_i) + (m_i - q_i)$ cancel class by class, so this form"
-            " equals the definition even for unnormalised inputs. With"
-            " $m_i / p_i - 1 = (q_i - p_i) / (2 p_i)$ and $m_i / q_i - 1 = (p_i - q_i) / (2 q_i)$"
-            " the mixture $m_i$ is never formed.",
+            "Every step is an identity class by class, so the last line equals the definition"
+            " even for unnormalised inputs. Near $t_i = 0$,"
+            " $(1 + t) \\log(1 + t) + (1 - t) \\log(1 - t)"
+            " = \\sum_{k \\geq 1} \\frac{t^{2k}}{k (2k - 1)}$, a series of positive terms:"
+            " divsym evaluates $m_i G(t_i)$ from $p_i$ and $q_i$, with $q_i - p_i$ one exact"
+            " subtraction when $P$ and $Q$ are close, and no cancellation.",
         ),
         steps=(
             Step(JSDivergence(p, q), "the Jensen–Shannon divergence"),
@@ -180,20 +192,19 @@ def jsd_stable_form() -> Derivation:
                 rules=(unfold_definitions,),
             ),
             Step(
-                terms,
-                "add $\\frac{1}{2} [(m_i - p_i) + (m_i - q_i)] = 0$ to each term, where"
-                " $m_i = (p_i + q_i)/2$; $\\log(p_i / m_i) = -\\log(m_i / p_i)$",
-            ),
-            Step(
-                half
-                * Sum(
-                    p[i] * XMinusLog1p((q[i] - p[i]) / (2 * p[i]))
-                    + q[i] * XMinusLog1p((p[i] - q[i]) / (2 * q[i])),
+                Sum(
+                    half * m * (1 - t) * log(1 - t) + half * m * (1 + t) * log(1 + t),
                     (i, 1, n),
                 ),
-                "with $d_i = m_i / p_i - 1 = (q_i - p_i) / (2 p_i)$ and"
-                " $e_i = m_i / q_i - 1 = (p_i - q_i) / (2 q_i)$",
-                rules=(fold_x_minus_log1p,),
+                "with $m_i = (p_i + q_i)/2$ and $t_i = (q_i - p_i)/(q_i + p_i)$:"
+                " $p_i = m_i (1 - t_i)$, $q_i = m_i (1 + t_i)$, so"
+                " $p_i / m_i = 1 - t_i$ and $q_i / m_i = 1 + t_i$",
+                rules=(mixture_coordinates,),
+            ),
+            Step(
+                half * Sum(m * SymmetricXLog1p(t), (i, 1, n)),
+                "collect the two terms of each class, and take the constant factor out of the sum",
+                rules=(fold_symmetric_xlog1p, pull_constants),
             ),
         ),
     )

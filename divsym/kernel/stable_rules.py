@@ -16,22 +16,45 @@ expression equal to its input, and its input unchanged where a side condition fa
   fraction, only when all three terms are present and ``r > 0`` is known: the node
   :class:`~divsym.symbols.stable.XMinusLog1p` is declared nonnegative (by ``gibbs-lemma``) for
   ``1 + d > 0``, and ``log r`` is the real logarithm only there. ``d`` is formed with
-  ``together``, never ``cancel``, so no removable singularity of ``r`` disappears.
+  ``together``, never ``cancel``, so no removable singularity of ``r`` disappears;
+* ``mixture-coordinates``: for the context's first two distributions ``p`` and ``q`` (entries
+  positive), ``p_i = m_i(1 − t_i)`` and ``q_i = m_i(1 + t_i)`` with ``m_i = (p_i + q_i)/2`` and
+  ``t_i = (q_i − p_i)/(q_i + p_i)``, each ``log``'s argument then brought to lowest terms in
+  ``m`` and ``t`` (an identity wherever ``m ≠ 0``: here ``m > 0``);
+* ``fold-symmetric-xlog1p``: ``c·A·log A + c·B·log B = c·G(t)`` with ``A = 1 + t``,
+  ``B = 1 − t`` (``A + B = 2``), only when ``A > 0`` and ``B > 0`` are known: the node
+  :class:`~divsym.symbols.stable.SymmetricXLog1p` is declared nonnegative (by ``gibbs-lemma``)
+  for ``|t| < 1``, and the logs are real there.
 """
 
 from __future__ import annotations
 
-from sympy import Add, Expr, Mul, Sum, exp, factor_terms, log, together
+from sympy import (
+    Add,
+    Dummy,
+    Expr,
+    Indexed,
+    IndexedBase,
+    Mul,
+    Sum,
+    cancel,
+    exp,
+    factor_terms,
+    log,
+    together,
+)
 
 from divsym.kernel.context import Context
 from divsym.kernel.rules import Rule
-from divsym.symbols.stable import SHIFT, Expm1MinusX, XMinusLog1p
+from divsym.symbols.stable import SHIFT, Expm1MinusX, SymmetricXLog1p, XMinusLog1p
 
 __all__ = [
     "STABLE_RULES",
     "combine_exponentials",
     "fold_expm1_minus_x",
+    "fold_symmetric_xlog1p",
     "fold_x_minus_log1p",
+    "mixture_coordinates",
     "shift_exponentials",
 ]
 
@@ -108,6 +131,74 @@ def _shift(expr: Expr, context: Context) -> Expr:
     return expr.replace(lambda e: isinstance(e, Sum), in_sum)  # type: ignore[no-any-return]
 
 
+def _mixture(expr: Expr, context: Context) -> Expr:
+    """``p_i = m_i(1 − t_i)``, ``q_i = m_i(1 + t_i)`` for the context's first two distributions;
+    each log's argument cancelled in the opaque ``m``, ``t``; then ``m``, ``t`` written out."""
+    if len(context.distributions) < 2:
+        return expr
+    first, second = context.distributions[:2]
+    mean, ratio = IndexedBase(Dummy("m")), IndexedBase(Dummy("t"))
+
+    def is_entry(e: Expr) -> bool:
+        return isinstance(e, Indexed) and e.base in (first, second) and len(e.indices) == 1
+
+    def coordinates(e: Indexed) -> Expr:
+        (index,) = e.indices
+        sign = -1 if e.base == first else 1
+        return mean[index] * (1 + sign * ratio[index])  # type: ignore[no-any-return]
+
+    def written_out(e: Indexed) -> Expr:
+        (index,) = e.indices
+        a, b = first[index], second[index]
+        return (a + b) / 2 if e.base == mean else (b - a) / (b + a)  # type: ignore[no-any-return]
+
+    if not expr.has(first) or not expr.has(second):
+        return expr
+    opaque = expr.replace(is_entry, coordinates)
+    opaque = opaque.replace(lambda e: isinstance(e, log), lambda e: log(cancel(e.args[0])))
+    return opaque.replace(  # type: ignore[no-any-return]
+        lambda e: isinstance(e, Indexed) and e.base in (mean, ratio), written_out
+    )
+
+
+def _xlogx_parts(term: Expr) -> list[tuple[Expr, Expr]]:
+    """Each way of writing ``term`` as ``c·A·log A``: the pairs ``(A, c)``."""
+    factors = list(Mul.make_args(term))
+    parts = []
+    for position, factor in enumerate(factors):
+        if not isinstance(factor, log):
+            continue
+        argument = factor.args[0]
+        rest = factors[:position] + factors[position + 1 :]
+        if argument in rest:
+            rest.remove(argument)
+            parts.append((argument, Mul(*rest)))
+    return parts
+
+
+def _folded_symmetric(term: Add) -> Expr | None:
+    """``term`` with a pair ``c·(1 + t)·log(1 + t) + c·(1 − t)·log(1 − t)`` written
+    ``c·SymmetricXLog1p(t)``, or None."""
+    candidates = [(arg, a, c) for arg in term.args for a, c in _xlogx_parts(arg)]
+    for first, a, c in candidates:
+        if cancel(a).is_positive is not True:
+            continue  # G(t) ≥ 0 is declared for |t| < 1 only, and log(1 ± t) is real there
+        for second, b, d in candidates:
+            if second is first or d != c or cancel(b).is_positive is not True:
+                continue
+            if cancel(a + b - 2) != 0:
+                continue
+            rest = Add(*(x for x in term.args if x is not first and x is not second))
+            return rest + c * SymmetricXLog1p(a - 1)  # type: ignore[no-any-return]
+    return None
+
+
+def _fold_symmetric(expr: Expr, context: Context) -> Expr:
+    return expr.replace(  # type: ignore[no-any-return]
+        lambda e: isinstance(e, Add) and _folded_symmetric(e) is not None, _folded_symmetric
+    )
+
+
 combine_exponentials = Rule(
     "combine-exponentials",
     "exp(a)·exp(b) = exp(a + b) between the exp factors of one product, the exponent's common"
@@ -136,8 +227,27 @@ shift_exponentials = Rule(
     _shift,
 )
 
+mixture_coordinates = Rule(
+    "mixture-coordinates",
+    "p_i = m_i(1 − t_i), q_i = m_i(1 + t_i) with m_i = (p_i + q_i)/2, t_i = (q_i − p_i)/(q_i + p_i)"
+    " for the context's first two distributions, each log's argument in lowest terms",
+    _mixture,
+)
+fold_symmetric_xlog1p = Rule(
+    "fold-symmetric-xlog1p",
+    "c·(1 + t)·log(1 + t) + c·(1 − t)·log(1 − t) = c·G(t) when 1 + t > 0 and 1 − t > 0",
+    _fold_symmetric,
+)
+
 #: Every stable-form rule by name.
 STABLE_RULES: dict[str, Rule] = {
     rule.name: rule
-    for rule in (combine_exponentials, fold_x_minus_log1p, fold_expm1_minus_x, shift_exponentials)
+    for rule in (
+        combine_exponentials,
+        fold_x_minus_log1p,
+        fold_expm1_minus_x,
+        shift_exponentials,
+        mixture_coordinates,
+        fold_symmetric_xlog1p,
+    )
 }

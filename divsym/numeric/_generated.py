@@ -45,17 +45,11 @@ def kl_divergence(xp, kernels, p, q, base, axis):
 
 
 def js_divergence(xp, kernels, p, q, base, axis):
-    x0 = (1/2)*p
-    x1 = -1/2*q + x0
-    x2 = (1/2)*q + x0
-    return (1/2)*xp.sum(kernels.kernel_x_minus_log1p(p, -x1, x2) + kernels.kernel_x_minus_log1p(q, x1, x2), axis=axis, keepdims=True)/math.log(base)
+    return (1/2)*xp.sum(kernels.kernel_symmetric_xlog1p(p, q), axis=axis, keepdims=True)/math.log(base)
 
 
 def js_distance(xp, kernels, p, q, base, axis):
-    x0 = (1/2)*p
-    x1 = -1/2*q + x0
-    x2 = (1/2)*q + x0
-    return (1/2)*math.sqrt(2)*xp.sqrt(xp.sum(kernels.kernel_x_minus_log1p(p, -x1, x2) + kernels.kernel_x_minus_log1p(q, x1, x2), axis=axis, keepdims=True)/math.log(base))
+    return (1/2)*math.sqrt(2)*xp.sqrt(xp.sum(kernels.kernel_symmetric_xlog1p(p, q), axis=axis, keepdims=True)/math.log(base))
 
 
 def soft_cross_entropy_logits(xp, kernels, z, p, T, axis):

@@ -614,10 +614,11 @@ def js_divergence(
 ) -> NDArray[np.floating[Any]]:
     r"""Jensen–Shannon divergence ``½ D_KL(P ‖ M) + ½ D_KL(Q ‖ M)``, ``M = (P + Q)/2``.
 
-    Evaluated in ``p`` and ``q`` directly (derivation ``jsd-stable-form``) as
-    ``½ Σ_i [p_i (d_i − log(1 + d_i)) + q_i (e_i − log(1 + e_i))]`` with
-    ``d_i = (q_i − p_i)/(2p_i)``, ``e_i = (p_i − q_i)/(2q_i)``. Between 0 and ``log 2``
-    (derivation ``jsd-bounds``), clipped there against rounding.
+    Evaluated in the mixture coordinates (derivation ``jsd-stable-form``) as
+    ``½ Σ_i m_i G(t_i)`` with ``m_i = (p_i + q_i)/2``, ``t_i = (q_i − p_i)/(q_i + p_i)`` and
+    ``G(t) = (1 + t) log(1 + t) + (1 − t) log(1 − t) = Σ_{k≥1} t^(2k)/(k(2k − 1)) ≥ 0``: one
+    nonnegative term per class, a series of positive terms when ``p ≈ q``. Between 0 and
+    ``log 2`` (derivation ``jsd-bounds``), clipped there against rounding.
 
     A PyTorch tensor, or an array of another array-API library (array-api-strict, Dask, JAX,
     CuPy), gives the same kind of array back, on its device; torch tensors that need a

@@ -34,11 +34,13 @@ from divsym.numeric.series import (
 __all__ = [
     "SERIES_THRESHOLD",
     "Workspace",
+    "as_float64",
     "kernel_at_labels",
     "kernel_logsumexp",
     "kernel_x_minus_log1p",
     "kernel_xlogy",
     "prime_allocator",
+    "scratch",
     "workspace",
 ]
 
@@ -128,6 +130,17 @@ def workspace(elements: int) -> Iterator[Workspace]:
         _CURRENT.reset(token)
 
 
+def scratch(shape: tuple[int, ...], size: int) -> tuple[list[Float64], NDArray[np.bool_]]:
+    """:data:`_SLOTS` float64 scratch arrays and a boolean one of ``shape`` (``size`` entries):
+    the current :func:`workspace`'s, or fresh ones outside a workspace or for small inputs."""
+    space = _CURRENT.get()
+    if space is None or size < _SMALL:
+        if size >= _SMALL:
+            prime_allocator()
+        return list(np.empty((_SLOTS, *shape), dtype=np.float64)), np.empty(shape, dtype=np.bool_)
+    return space.buffers(size, shape)
+
+
 def _wide(x: Array) -> Array:
     """``x`` itself, or as float32 when it is a float type narrower than float32."""
     x = np.asarray(x)
@@ -214,7 +227,7 @@ def _guarded_log_ratio(w: Float64, u: Float64, ratio: Float64) -> Float64:
     return logs  # type: ignore[no-any-return]
 
 
-def _as_float64(arrays: tuple[Array, ...], slots: list[Float64]) -> list[Float64]:
+def as_float64(arrays: tuple[Array, ...], slots: list[Float64]) -> list[Float64]:
     """Each array as float64 of the common shape: itself if it is one, else cast into a slot."""
     shape = slots[0].shape
     out = []
@@ -251,18 +264,11 @@ def kernel_x_minus_log1p(w: NDArray[Any], v: NDArray[Any], u: NDArray[Any]) -> N
     dtype = w_in.dtype
     if not dtype == v_in.dtype == u_in.dtype:
         dtype = np.result_type(w_in.dtype, v_in.dtype, u_in.dtype)
-    space = _CURRENT.get()
-    if space is None or size < _SMALL:
-        if size >= _SMALL:
-            prime_allocator()
-        slots = list(np.empty((_SLOTS, *shape), dtype=np.float64))
-        mask = np.empty(shape, dtype=np.bool_)
-    else:
-        slots, mask = space.buffers(size, shape)
+    slots, mask = scratch(shape, size)
     out: Float64 = np.empty(shape, dtype=np.float64)
     if size == 0:
         return out
-    w64, v64, u64 = _as_float64((w_in, v_in, u_in), slots[:3])
+    w64, v64, u64 = as_float64((w_in, v_in, u_in), slots[:3])
     a, y, h, ratio = slots[3:]
     threshold = series_threshold(dtype)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):

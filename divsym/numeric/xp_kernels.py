@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from divsym.numeric import kernels, logit_kernels, series
+from divsym.numeric import kernels, logit_kernels, series, symmetric_kernel, symmetric_series
 
 __all__ = ["NUMPY_KERNELS", "NumpyKernels", "XpKernels"]
 
@@ -42,6 +42,7 @@ class NumpyKernels:
     kernel_xlogy = staticmethod(kernels.kernel_xlogy)
     kernel_logsumexp = staticmethod(kernels.kernel_logsumexp)
     kernel_x_minus_log1p = staticmethod(kernels.kernel_x_minus_log1p)
+    kernel_symmetric_xlog1p = staticmethod(symmetric_kernel.kernel_symmetric_xlog1p)
     kernel_expm1_minus = staticmethod(logit_kernels.kernel_expm1_minus)
     kernel_at_argmax = staticmethod(logit_kernels.kernel_at_argmax)
 
@@ -132,6 +133,41 @@ class XpKernels:
         guarded = xp.where(far_u > 0, guarded, xp.zeros_like(guarded) - xp.inf)
         far = v - far_w * guarded
         return xp.where(empty, v, xp.where(small, near, far))
+
+    def kernel_symmetric_xlog1p(self, a: Any, b: Any) -> Any:
+        """``a·log(2a/(a + b)) + b·log(2b/(a + b))`` (``= m·G(t)``), ``0·log 0 = 0``.
+
+        The NumPy kernel's forms (:mod:`divsym.numeric.symmetric_kernel`), in the inputs'
+        dtype: with ``s = a + b`` and ``t = (b − a)/s``, the series ``s·t²·P(t²)/2`` (all
+        :data:`~divsym.numeric.symmetric_series.MINIMAX` coefficients) where ``|t| <``
+        :data:`~divsym.numeric.symmetric_series.SERIES_THRESHOLD`, ``a·log1p(−t) + b·log1p(t)``
+        elsewhere, and ``a·log(2a/s) + b·log(2b/s)`` where ``t`` is ``±1`` or ``s = 0``. Every
+        branch that a ``where`` discards is fed finite values, so that autograd through it adds
+        no NaN.
+        """
+        xp = self.xp
+        total = a + b
+        empty = total == 0
+        one = xp.ones_like(total)
+        safe_total = xp.where(empty, one, total)
+        t = (b - a) / safe_total
+        small = xp.abs(t) < symmetric_series.SERIES_THRESHOLD
+        edge = ~(xp.abs(t) < 1) | empty
+        inner = xp.where(small, t, xp.zeros_like(t))
+        y = inner * inner
+        coefficients = symmetric_series.MINIMAX
+        h = xp.zeros_like(y) + coefficients[-1]
+        for coefficient in reversed(coefficients[:-1]):
+            h = h * y + coefficient
+        near = total * y * h / 2
+        far_t = xp.where(small | edge, xp.zeros_like(t), t)
+        far = a * xp.log1p(-far_t) + b * xp.log1p(far_t)
+        exact = xp.zeros_like(total)
+        for x in (a, b):
+            kept = (x > 0) & edge
+            safe = xp.where(kept, x, one)
+            exact = exact + xp.where(kept, safe * xp.log(2 * safe / safe_total), xp.zeros_like(x))
+        return xp.where(small, near, xp.where(edge, exact, far))
 
     def kernel_expm1_minus(self, w: Any, x: Any) -> Any:
         """``w·(e^x − 1 − x)``: the series of :mod:`divsym.numeric.logit_kernels` (all

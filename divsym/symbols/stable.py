@@ -14,6 +14,10 @@ derivation stays readable and a test can map generated code back to the definiti
   nonnegative summand of the stable KL and Jensen–Shannon forms, accurate when ``x ≈ 0``.
 - :class:`ScaledXMinusLog1p`: ``w·(x − log(1 + x))`` given ``w``, ``w·x`` and ``w·(1 + x)``,
   taking its limit ``w·x`` where ``w = 0`` (so ``p·(r − 1 − log r)`` at ``p = 0`` is ``q``).
+- :class:`SymmetricXLog1p`: ``(1 + t)·log(1 + t) + (1 − t)·log(1 − t)`` (``≥ 0``, even), the
+  summand of the Jensen–Shannon form in mixture coordinates, and
+  :class:`ScaledSymmetricXLog1p`, ``m·(…)`` given ``m(1 − t)`` and ``m(1 + t)`` (a JSD term's
+  ``p`` and ``q``), the node the code generator prints as one kernel call.
 - :class:`Expm1MinusX`: ``e^x − 1 − x`` (``≥ 0``), the summand of the logit-space KL form, and
   :class:`ScaledExpm1MinusX`, ``w·(e^x − 1 − x)``, the node the code generator prints as one
   kernel call (a series near ``x = 0``, where ``expm1(x) − x`` cancels).
@@ -42,7 +46,9 @@ __all__ = [
     "LogSumExp",
     "RelEntr",
     "ScaledExpm1MinusX",
+    "ScaledSymmetricXLog1p",
     "ScaledXMinusLog1p",
+    "SymmetricXLog1p",
     "XLogY",
     "XMinusLog1p",
 ]
@@ -142,6 +148,64 @@ class ScaledXMinusLog1p(Function):
 
     def _eval_rewrite_as_log(self, w: Expr, v: Expr, u: Expr, **kwargs: Any) -> Expr:
         return v - w * log(u / w)  # type: ignore[no-any-return]
+
+
+class SymmetricXLog1p(Function):
+    """``G(t) = (1 + t)·log(1 + t) + (1 − t)·log(1 − t)``: even, ``≥ 0`` for ``|t| < 1``.
+
+    With ``m = (p + q)/2`` and ``t = (q − p)/(q + p)`` (so ``p = m(1 − t)``, ``q = m(1 + t)``),
+    a Jensen–Shannon term ``p log(p/m) + q log(q/m)`` is ``m·G(t)``. Near 0,
+    ``G(t) = Σ_{k≥1} t^(2k)/(k(2k − 1))``, a series of positive terms: no cancellation when
+    ``p ≈ q``. ``G(−t)`` is written ``G(t)`` (the node is even), so that both orientations of
+    one term are the same expression.
+    """
+
+    nargs = 1
+    #: The derivation behind the hand-set assumption ``G(t) ≥ 0`` for ``|t| < 1``: with
+    #: ``g(r) = r − 1 − log r ≥ 0`` (``gibbs-lemma``),
+    #: ``G(t) = (1 + t)·g(1/(1 + t)) + (1 − t)·g(1/(1 − t))`` (the ``∓t`` terms cancel).
+    lemma: ClassVar[str] = "gibbs-lemma"
+
+    @classmethod
+    def eval(cls, t: Expr) -> Expr | None:
+        if t.could_extract_minus_sign():
+            return cls(-t)  # type: ignore[no-any-return]
+        return None
+
+    def _eval_rewrite_as_log(self, t: Expr, **kwargs: Any) -> Expr:
+        return (1 + t) * log(1 + t) + (1 - t) * log(1 - t)  # type: ignore[no-any-return]
+
+    def _eval_evalf(self, prec: int) -> Expr:
+        return self.rewrite(log)._eval_evalf(prec)  # type: ignore[no-any-return]
+
+    def _latex(self, printer: Any, exp: Any = None) -> str:
+        t = printer._print(self.args[0])
+        if isinstance(self.args[0], Add):
+            t = rf"\left({t}\right)"
+        tex = (
+            rf"\left[\left(1 + {t}\right) \log\left(1 + {t}\right)"
+            rf" + \left(1 - {t}\right) \log\left(1 - {t}\right)\right]"
+        )
+        return f"{tex}^{{{printer._print(exp)}}}" if exp is not None else tex
+
+    def _eval_is_nonnegative(self) -> bool | None:
+        t = self.args[0]
+        return True if (1 + t).is_positive and (1 - t).is_positive else None
+
+
+class ScaledSymmetricXLog1p(Function):
+    """``m·G(t)`` (:class:`SymmetricXLog1p`) given ``a = m(1 − t)`` and ``b = m(1 + t)``:
+    ``a·log(2a/(a + b)) + b·log(2b/(a + b))``, with ``0·log 0 = 0``.
+
+    In a Jensen–Shannon term ``a`` and ``b`` are ``p`` and ``q`` themselves; the kernel forms
+    ``t = (b − a)/(a + b)`` (one exact subtraction when ``p ≈ q``) and uses the series of
+    ``G`` where ``|t|`` is small.
+    """
+
+    nargs = 2
+
+    def _eval_rewrite_as_log(self, a: Expr, b: Expr, **kwargs: Any) -> Expr:
+        return a * log(2 * a / (a + b)) + b * log(2 * b / (a + b))  # type: ignore[no-any-return]
 
 
 class AtArgmax(Function):
