@@ -6,8 +6,9 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
+import mpmath
 import pytest
-from sympy import Expr, Rational, Sum, Symbol, exp, log, sqrt
+from sympy import Expr, Rational, Sum, Symbol, exp, latex, log, sqrt
 
 from divsym.api import verify
 from divsym.identities import all_derivations
@@ -23,12 +24,14 @@ from divsym.kernel.derivation import Derivation
 from divsym.kernel.stable_rules import (
     combine_exponentials,
     fold_expm1_minus_x,
+    fold_symmetric_xlog1p,
     fold_x_minus_log1p,
+    mixture_coordinates,
     shift_exponentials,
 )
 from divsym.kernel.verify import Status, symbolic_route
 from divsym.symbols.notation import T, c, i, j, k, n, p, q, z
-from divsym.symbols.stable import DELTA, SHIFT, Expm1MinusX, XMinusLog1p
+from divsym.symbols.stable import DELTA, SHIFT, Expm1MinusX, SymmetricXLog1p, XMinusLog1p
 
 FACTORIES: dict[str, Callable[[], Derivation]] = {
     "softmax-stable-form": softmax_stable_form,
@@ -63,6 +66,7 @@ def test_stable_forms_are_registered_and_verify_fast() -> None:
 
 
 M = (p[i] + q[i]) / 2
+MT = (q[i] - p[i]) / (q[i] + p[i])
 HALF = Rational(1, 2)
 # Wrong variants, each a classic slip; every one must be rejected by verify.
 MUTATIONS: dict[str, tuple[Callable[[], Derivation], int, Expr]] = {
@@ -101,24 +105,29 @@ MUTATIONS: dict[str, tuple[Callable[[], Derivation], int, Expr]] = {
         3,
         Sum(p[i] * XMinusLog1p((p[i] - q[i]) / p[i]), (i, 1, n)),
     ),
-    "jsd: mixture without the ½": (
+    "jsd: the logs of the two terms swapped": (
         jsd_stable_form,
         2,
-        HALF
-        * Sum(
-            p[i] * ((p[i] + q[i]) / p[i] - 1 - log((p[i] + q[i]) / p[i]))
-            + q[i] * ((p[i] + q[i]) / q[i] - 1 - log((p[i] + q[i]) / q[i])),
+        Sum(
+            HALF * M * (1 - MT) * log(1 + MT) + HALF * M * (1 + MT) * log(1 - MT),
             (i, 1, n),
         ),
     ),
-    "jsd: the ½ in front dropped": (
+    "jsd: t = (q − p)/q": (
         jsd_stable_form,
-        3,
+        2,
         Sum(
-            p[i] * XMinusLog1p((q[i] - p[i]) / (2 * p[i]))
-            + q[i] * XMinusLog1p((p[i] - q[i]) / (2 * q[i])),
+            HALF * M * (1 - (q[i] - p[i]) / q[i]) * log(1 - (q[i] - p[i]) / q[i])
+            + HALF * M * (1 + (q[i] - p[i]) / q[i]) * log(1 + (q[i] - p[i]) / q[i]),
             (i, 1, n),
         ),
+    ),
+    "jsd: the ½ in front dropped": (jsd_stable_form, 3, Sum(M * SymmetricXLog1p(MT), (i, 1, n))),
+    "jsd: G(2t)": (jsd_stable_form, 3, HALF * Sum(M * SymmetricXLog1p(2 * MT), (i, 1, n))),
+    "jsd: weight p instead of m": (
+        jsd_stable_form,
+        3,
+        HALF * Sum(p[i] * SymmetricXLog1p(MT), (i, 1, n)),
     ),
 }
 
@@ -188,6 +197,71 @@ def test_x_minus_log1p_node_unfolds_and_evaluates() -> None:
     assert node.rewrite(log) == x - log(1 + x)
     # computed with mpmath, mp.dps = 50: 1/3 - log(4/3)
     assert abs(node.evalf(50) - (x - log(Rational(4, 3))).evalf(50)) < 1e-45
+
+
+def test_mixture_coordinates_writes_p_and_q_as_m_times_one_minus_and_plus_t() -> None:
+    context = Context(distributions=(p, q))
+    # log(p/m) = log(1 − t): each log's argument in lowest terms in m and t
+    got = mixture_coordinates(p[i] * log(p[i] / M), context)
+    assert got == M * (1 - MT) * log(1 - MT)
+    assert mixture_coordinates(q[i] * log(q[i] / M), context) == M * (1 + MT) * log(1 + MT)
+
+
+def test_mixture_coordinates_needs_two_distributions_and_both_of_them() -> None:
+    expr = p[i] * log(p[i] / M)
+    assert mixture_coordinates(expr, Context(distributions=(p,))) == expr
+    assert mixture_coordinates(expr, Context()) == expr
+    alone = p[i] * log(p[i])  # no q: nothing to write in mixture coordinates
+    assert mixture_coordinates(alone, Context(distributions=(p, q))) == alone
+
+
+def test_fold_symmetric_xlog1p_folds_a_matching_pair_only() -> None:
+    context = Context(distributions=(p, q))
+    pair = M * (1 + MT) * log(1 + MT) + M * (1 - MT) * log(1 - MT)
+    assert fold_symmetric_xlog1p(pair + c, context) == c + M * SymmetricXLog1p(MT)
+    # Different weights, or A + B ≠ 2, or one term only: left alone.
+    uneven = M * (1 + MT) * log(1 + MT) + p[i] * (1 - MT) * log(1 - MT)
+    assert fold_symmetric_xlog1p(uneven, context) == uneven
+    shifted = (1 + MT) * log(1 + MT) + (2 - MT) * log(2 - MT)
+    assert fold_symmetric_xlog1p(shifted, context) == shifted
+    single = (1 + MT) * log(1 + MT)
+    assert fold_symmetric_xlog1p(single, context) == single
+
+
+def test_fold_symmetric_xlog1p_refuses_t_not_known_inside_minus_one_one() -> None:
+    # G(t) is declared ≥ 0 for |t| < 1 only, and log(1 ± t) is real only there: at t = 3,
+    # 4 log 4 − 2 log(−2) is complex.
+    for t in (Symbol("x", real=True), Symbol("x", positive=True), z[i] / T, Symbol("w")):
+        expr = (1 + t) * log(1 + t) + (1 - t) * log(1 - t)
+        assert fold_symmetric_xlog1p(expr, Context()) == expr, t
+    inside = Symbol("x", positive=True) / (1 + Symbol("x", positive=True))  # 0 < t < 1
+    expr = (1 + inside) * log(1 + inside) + (1 - inside) * log(1 - inside)
+    assert fold_symmetric_xlog1p(expr, Context()) == SymmetricXLog1p(inside)
+
+
+def test_symmetric_xlog1p_node_is_even_unfolds_and_evaluates() -> None:
+    t = Rational(1, 3)
+    assert SymmetricXLog1p(-t) == SymmetricXLog1p(t)
+    assert SymmetricXLog1p(p[i] - q[i]) == SymmetricXLog1p(q[i] - p[i])
+    node = SymmetricXLog1p(t)
+    assert node.rewrite(log) == (1 + t) * log(1 + t) + (1 - t) * log(1 - t)
+    # computed with mpmath, mp.dps = 50: (4/3) log(4/3) + (2/3) log(2/3)
+    with mpmath.workdps(50):
+        expected = mpmath.mpf(4) / 3 * mpmath.log(mpmath.mpf(4) / 3) + mpmath.mpf(
+            2
+        ) / 3 * mpmath.log(mpmath.mpf(2) / 3)
+        assert abs(mpmath.mpf(str(node.evalf(50))) - expected) < mpmath.mpf(10) ** -45
+    assert node.is_nonnegative is True
+    assert SymmetricXLog1p(Symbol("x", real=True)).is_nonnegative is None  # |t| < 1 unknown
+
+
+def test_symmetric_xlog1p_latex_brackets_a_sum() -> None:
+    x = Symbol("x", real=True)
+    assert latex(SymmetricXLog1p(x)) == (
+        r"\left[\left(1 + x\right) \log\left(1 + x\right) + \left(1 - x\right)"
+        r" \log\left(1 - x\right)\right]"
+    )
+    assert r"1 - \left(x + 1\right)" in latex(SymmetricXLog1p(x + 1))
 
 
 # The logit-space forms of the distillation loss (divsym.identities.distillation_stable).
