@@ -50,6 +50,7 @@ __all__ = [
     "series_terms",
     "series_threshold",
     "truncation_bound",
+    "working_itemsize",
 ]
 
 Float64 = NDArray[np.float64]
@@ -78,13 +79,15 @@ MINIMAX = (
 
 
 @functools.cache
-def _itemsize(dtype: np.dtype[Any]) -> int:
+def working_itemsize(dtype: np.dtype[Any]) -> int:
+    """The precision the series must reach for inputs of ``dtype``, as a :data:`TOLERANCE`
+    key: 8 for float64 (and non-float dtypes), else the float's own size (computed in float64)."""
     return 8 if dtype.kind != "f" else min(8, max(2, dtype.itemsize))
 
 
 def series_threshold(dtype: np.dtype[Any]) -> float:
     """The ``|a|`` below which the kernel uses the series for inputs of ``dtype``."""
-    return SERIES_THRESHOLD if _itemsize(dtype) >= 8 else SERIES_THRESHOLD_FLOAT32
+    return SERIES_THRESHOLD if working_itemsize(dtype) >= 8 else SERIES_THRESHOLD_FLOAT32
 
 
 def truncation_bound(a: float, terms: int) -> float:
@@ -114,7 +117,7 @@ def series_terms(largest: float, dtype: np.dtype[Any]) -> int:
     """The fewest terms (1..MAX_TERMS) whose truncation bound at ``largest`` is tolerated."""
     if not 0 <= largest < 1:
         raise ValueError(f"largest must be |a| in [0, 1), got {largest!r}")
-    for terms, reach in enumerate(_REACH[_itemsize(dtype)], start=1):
+    for terms, reach in enumerate(_REACH[working_itemsize(dtype)], start=1):
         if largest <= reach:
             return terms
     return MAX_TERMS

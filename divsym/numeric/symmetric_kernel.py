@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from divsym.numeric.kernels import as_float64, scratch
+from divsym.numeric.series import working_itemsize
 from divsym.numeric.symmetric_series import SERIES_THRESHOLD, series_coefficients
 
 __all__ = ["kernel_symmetric_xlog1p"]
@@ -38,10 +39,6 @@ Float64 = NDArray[np.float64]
 _SMALL = 1024
 _MAX = np.maximum.reduce
 _LIMIT = SERIES_THRESHOLD * SERIES_THRESHOLD
-
-
-def _itemsize(dtype: np.dtype[Any]) -> int:
-    return 8 if dtype.kind != "f" else min(8, max(2, dtype.itemsize))
 
 
 def _series(
@@ -93,7 +90,7 @@ def kernel_symmetric_xlog1p(a: NDArray[Any], b: NDArray[Any]) -> Float64:
         return out
     a64, b64 = as_float64((a_in, b_in), slots[:2])
     s, t, y, h = slots[2:6]
-    itemsize = _itemsize(dtype)
+    itemsize = working_itemsize(dtype)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         np.add(a64, b64, out=s)
         np.subtract(b64, a64, out=t)
