@@ -85,6 +85,24 @@ def test_js_distance_of_disjoint_one_hots_is_exactly_one_bit() -> None:
     assert float(f.js_divergence([1.0, 0.0], [0.0, 1.0])) <= math.log(2)
 
 
+@pytest.mark.parametrize("base", [0.5, 0.1, 1e-300])
+@pytest.mark.parametrize(
+    ("p", "q"),
+    [([0.5, 0.5], [0.9, 0.1]), ([0.5, 0.5], [0.5, 0.5]), ([1.0, 0.0], [0.0, 1.0])],
+)
+def test_js_divergence_in_a_base_below_one_is_the_negative_value_not_a_bound(
+    base: float, p: list[float], q: list[float]
+) -> None:
+    """The clip to ``[0, log 2/log b]`` assumed ``log b > 0``: for ``b < 1`` every JSD came
+    back as the bound ``log 2/log b`` (−1 in base ½, found by the outside breaker)."""
+    from divsym import reference
+
+    got = float(f.js_divergence(p, q, base=base))
+    expected = float(reference.js_divergence(p, q, base=base))  # 50 digits, mpmath
+    assert got == pytest.approx(expected, rel=4e-16, abs=0.0)
+    assert math.log(2) / math.log(base) <= got <= 0.0
+
+
 def test_js_distance_needs_a_base_above_one() -> None:
     with pytest.raises(ValueError, match=r"base must be > 1 for js_distance.*0\.5"):
         f.js_distance([1.0, 0.0], [0.0, 1.0], base=0.5)

@@ -339,8 +339,10 @@ def _xp_reduce(
 
 
 def _jsd_bounds(logb: float) -> tuple[float, float]:
-    """``0 ≤ JSD ≤ log 2`` (derivation ``jsd-bounds``), in base ``logb``'s units."""
-    return (0.0, math.log(2) / math.log(logb))
+    """``0 ≤ JSD ≤ log 2`` (derivation ``jsd-bounds``), in base ``logb``'s units: for a base
+    below 1 (``log b < 0``) the interval is ``[log 2/log b, 0]``."""
+    limit = math.log(2) / math.log(logb)
+    return (min(0.0, limit), max(0.0, limit))
 
 
 def _jsdist_bounds(logb: float) -> tuple[float, float]:

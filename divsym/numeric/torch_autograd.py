@@ -105,6 +105,10 @@ def _softmax_backward(
     return q
 
 
+#: Reductions that are the square root of another: ``js_distance = √(js_divergence)``.
+_SQUARE_ROOT_OF = {"js_distance": "js_divergence"}
+
+
 def _namespace_grads(torch: Any, ctx: Any, tensors: Sequence[Any], grad: Any) -> list[Any]:
     """The namespace route's autograd gradients, for inputs with a zero entry.
 
@@ -115,12 +119,35 @@ def _namespace_grads(torch: Any, ctx: Any, tensors: Sequence[Any], grad: Any) ->
     gradient: the same numbers as before this module existed.
     """
     needs = ctx.needs_input_grad[4:]
+    namespace = ctx.namespace
+    inner = _SQUARE_ROOT_OF.get(ctx.name)
+    if inner is not None:
+        # Through the radicand, as in the generated route: autograd of √ at 0 is inf·0 = NaN.
+        grad = _radicand_grad(torch, ctx.saved_tensors[0], grad)
+        names = _ARGUMENTS[inner]
+
+        def namespace(leaves: list[Any]) -> Any:
+            from array_api_compat import array_namespace
+
+            from divsym.numeric import xp_path
+
+            xp = array_namespace(*leaves)
+            return xp_path.reduce(inner, xp, names, leaves, ctx.base, ctx.axis, None)
+
     with torch.enable_grad():
         leaves = [t.detach().requires_grad_(n) for t, n in zip(tensors, needs, strict=True)]
-        out = ctx.namespace(leaves)
+        out = namespace(leaves)
         wanted = [leaf for leaf in leaves if leaf.requires_grad]
         found = iter(torch.autograd.grad(out, wanted, grad))
     return [next(found) if n else None for n in needs]
+
+
+def _radicand_grad(torch: Any, result: Any, grad: Any) -> Any:
+    """``∂L/∂F`` for ``√F = result`` given ``∂L/∂√F = grad``: ``grad/(2√F)``, and 0 where
+    ``√F = 0`` (``P = Q``), where the square root has no derivative: 0 is the subgradient at
+    that minimum, as torch's norms take it, instead of ``inf·0 = NaN`` in a training step."""
+    zero = result == 0
+    return torch.where(zero, torch.zeros_like(grad), grad / torch.where(zero, 1, 2 * result))
 
 
 @cache
@@ -152,12 +179,17 @@ def _functions(torch: Any) -> tuple[Any, Any]:
             out = np.expand_dims(result.detach().numpy(), axis)
             g = np.expand_dims(grad.detach().numpy().astype(dtype, copy=False), axis)
             base = log_base(ctx.base)
+            name = ctx.name
+            if name in _SQUARE_ROOT_OF:  # the radicand's generated gradient, 0 where √F = 0
+                name = _SQUARE_ROOT_OF[name]
+                g = np.expand_dims(_radicand_grad(torch, result, grad).numpy(), axis)
+                g = g.astype(dtype, copy=False)
             grads: list[Any] = [None, None, None, None]
-            for k, (argument, tensor) in enumerate(zip(_ARGUMENTS[ctx.name], tensors, strict=True)):
+            for k, (argument, tensor) in enumerate(zip(_ARGUMENTS[name], tensors, strict=True)):
                 if not ctx.needs_input_grad[4 + k]:
                     grads.append(None)
                     continue
-                gradient = _generated.GRADIENT_FUNCTIONS[(ctx.name, argument)]
+                gradient = _generated.GRADIENT_FUNCTIONS[(name, argument)]
                 with np.errstate(all="ignore"):
                     value = gradient(np, NUMPY_KERNELS, *views, out, g, base, axis)
                 value = _to_shape(np.asarray(value, dtype=tensor.numpy().dtype), tensor.shape)

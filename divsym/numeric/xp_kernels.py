@@ -142,10 +142,19 @@ class XpKernels:
         :data:`~divsym.numeric.symmetric_series.MINIMAX` coefficients) where ``|t| <``
         :data:`~divsym.numeric.symmetric_series.SERIES_THRESHOLD`, ``a·log1p(−t) + b·log1p(t)``
         elsewhere, and ``a·log(2a/s) + b·log(2b/s)`` where ``t`` is ``±1`` or ``s = 0``. Every
-        branch that a ``where`` discards is fed finite values, so that autograd through it adds
-        no NaN.
+        branch that a ``where`` discards is fed finite values, and classes with ``s < √tiny``
+        are scaled by a power of two first, so that autograd through it adds no NaN.
         """
         xp = self.xp
+        # The term is homogeneous of degree 1: classes whose total is below √tiny are computed
+        # at an exact power of two times their size and scaled back. Unscaled, the gradient of
+        # t = (b − a)/s there, −(b − a)/s², overflows (s² underflows) and makes NaN through
+        # autograd even from a discarded branch, and 2b/s overflows.
+        info = np.finfo(np.float32 if _is_single(xp, a) else np.float64)
+        root = math.sqrt(float(info.tiny))
+        up = 2.0 ** math.ceil(math.log2(root / float(info.smallest_subnormal)))
+        factor = xp.where(a + b < root, xp.zeros_like(a + b) + up, xp.ones_like(a + b))
+        a, b = a * factor, b * factor
         total = a + b
         empty = total == 0
         one = xp.ones_like(total)
@@ -166,8 +175,9 @@ class XpKernels:
         for x in (a, b):
             kept = (x > 0) & edge
             safe = xp.where(kept, x, one)
-            exact = exact + xp.where(kept, safe * xp.log(2 * safe / safe_total), xp.zeros_like(x))
-        return xp.where(small, near, xp.where(edge, exact, far))
+            ratio = 2 * safe / xp.where(kept, safe_total, one)
+            exact = exact + xp.where(kept, safe * xp.log(ratio), xp.zeros_like(x))
+        return xp.where(small, near, xp.where(edge, exact, far)) / factor
 
     def kernel_expm1_minus(self, w: Any, x: Any) -> Any:
         """``w·(e^x − 1 − x)``: the series of :mod:`divsym.numeric.logit_kernels` (all
