@@ -198,7 +198,8 @@ def test_torch_gradients_of_a_zero_against_a_tiny_entry_are_finite() -> None:
     for dtype, tiny in ((torch.float32, 1e-20), (torch.float64, 1e-300)):
         p = torch.tensor([0.5, 0.5 - tiny, tiny], dtype=dtype, requires_grad=True)
         q = torch.tensor([0.5, 0.5, 0.0], dtype=dtype, requires_grad=True)
-        f.js_divergence(p, q).backward()
+        loss: Any = f.js_divergence(p, q)
+        loss.backward()
         assert p.grad is not None
         assert q.grad is not None
         assert torch.all(torch.isfinite(p.grad))

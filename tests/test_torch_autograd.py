@@ -256,7 +256,8 @@ def test_js_distance_of_equal_inputs_has_a_zero_gradient_not_nan(
     is now 0, the subgradient at that minimum (as torch's norms take it)."""
     p = torch.tensor(pair[0], dtype=torch.float64, requires_grad=True)
     q = torch.tensor(pair[1], dtype=torch.float64, requires_grad=True)
-    f.js_distance(p, q).backward()
+    distance: Any = f.js_distance(p, q)
+    distance.backward()
     assert p.grad is not None
     assert q.grad is not None
     assert torch.equal(p.grad, torch.zeros_like(p))
@@ -271,7 +272,7 @@ def test_js_distance_gradient_is_the_radicands_over_twice_the_distance() -> None
     for take in ([0, 1], [2]):
         p = torch.tensor([rows[k] for k in take], dtype=torch.float64, requires_grad=True)
         q = torch.tensor([others[k] for k in take], dtype=torch.float64)
-        distance = f.js_distance(p, q, base=2)
+        distance: Any = f.js_distance(p, q, base=2)
         distance.sum().backward()
         assert p.grad is not None
         pn, qn, dn = p.detach().numpy(), q.numpy(), distance.detach().numpy()[:, None]
