@@ -366,6 +366,34 @@ def test_logits_more_than_the_largest_float_apart_keep_their_answer(
     assert reference.max_relative_error(got, tiled) <= 1e-15
 
 
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("rows", [1, 2000], ids=["small", "row-blocks"])
+@pytest.mark.parametrize(
+    ("dtype", "exponents"),
+    [(np.float64, (968, 969, 970, 971, 1000)), (np.float32, (101, 102, 103, 104, 120))],
+)
+def test_the_spread_check_is_skipped_only_where_no_shift_can_overflow(
+    name: str, rows: int, dtype: Any, exponents: tuple[int, ...]
+) -> None:
+    """The check looks for the smallest logit only when the largest is at least
+    2^(maxexp − nmant − 3) (2^969, 2^102): below it ``max z − z_i`` rounds to at most the
+    largest float. Logits straddling that bound, against the most negative finite float, at
+    a temperature near the largest float: every row against the 50-digit reference. (float32
+    from 2^103 on gave log q = −inf before: the spread was judged in float64.)"""
+    from divsym import reference
+
+    huge = float(np.finfo(dtype).max)
+    for exponent in exponents:
+        z = np.zeros((rows, 3), dtype=dtype)
+        z[:, 0], z[:, 1] = np.ldexp(1.0, exponent), -huge
+        T = huge / 1.01
+        got = np.asarray(getattr(divsym, name)(z, T=T), dtype=np.float64)
+        expected = reference.over_rows(getattr(reference, name), z[:1].astype(np.float64), T=T)
+        bound = 1e-15 if dtype == np.float64 else 4e-7
+        assert np.all(np.isfinite(got)), exponent
+        assert reference.max_relative_error(got, np.repeat(expected, rows, axis=0)) <= bound
+
+
 def test_far_apart_logits_on_the_namespace_route_and_with_a_mask() -> None:
     xs = pytest.importorskip("array_api_strict")
     z = [1e308, -math.inf, -1e308]

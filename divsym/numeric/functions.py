@@ -32,8 +32,8 @@ from divsym.numeric.validation import (
     as_probabilities,
     check_axis,
     check_logits,
+    largest_logit,
     log_base,
-    logits_ok,
     normalised_tolerance,
     probabilities_ok,
     temperature,
@@ -163,17 +163,21 @@ def _logits(name: str, z: ArrayLike, T: float, axis: int) -> NDArray[np.floating
             largest = np.maximum.reduce(array, axis=ax)
             if not (math.isfinite(largest) if array.ndim == 1 else np.isfinite(largest).all()):
                 check_logits("z", array, ax)
-            if halve:  # the quick test first (a masked −inf passes it; then the exact one)
+            if halve:
                 top = float(largest) if array.ndim == 1 else float(largest.max())
-                spread = top - float(np.minimum.reduce(array, axis=None))
-                if spread == math.inf and _shift_overflows(array, top):
+                if top >= _spread_safe(array.dtype) and _shift_overflows(array, top):
                     array, t = array * 0.5, t * 0.5
             return _finish(function(array, t, ax), original.dtype)
         rows = to_rows(array, ax)
 
+        spread_safe = _spread_safe(array.dtype)
+
         def check(blocks: Sequence[NDArray[Any]]) -> bool:
             block = blocks[0]
-            return logits_ok(block) and not (halve and _shift_overflows(block, block.max()))
+            largest = largest_logit(block)  # one pass; the spread needs a second one rarely
+            if largest is None:
+                return False
+            return not (halve and largest >= spread_safe and _shift_overflows(block, largest))
 
         def diagnose() -> None:
             check_logits("z", array, ax)  # a bad logit: its ValueError
@@ -206,14 +210,26 @@ class _ShiftOverflow(Exception):  # noqa: N818 - a signal between two functions,
     """A block's finite logits lie more than the largest float apart (see :func:`_logits`)."""
 
 
+def _spread_safe(dtype: np.dtype[Any]) -> float:
+    """Below this largest logit, ``z_i − max z`` cannot overflow for any finite ``z_i``:
+    ``max z − z_i ≤ max z + HUGE``, which rounds to ``HUGE`` (not ``inf``) while
+    ``max z < ulp(HUGE)/2 = 2^(maxexp − nmant − 2)``; a quarter of that for margin. So the
+    pass for the smallest logit is needed only for logits above 2^969 (float64), 2^102
+    (float32)."""
+    info = np.finfo(dtype) if dtype.kind == "f" else np.finfo(np.float64)
+    return float(np.ldexp(1.0, info.maxexp - info.nmant - 3))
+
+
 def _shift_overflows(array: NDArray[Any], largest: float) -> bool:
     """Whether two finite entries of ``array`` (largest entry ``largest``) differ by more
-    than the largest float; ``−inf`` entries (masked classes) do not count."""
+    than the largest float of ``array``'s dtype; ``−inf`` entries (masked classes) do not
+    count. Compared in halves (exact), so that float32 logits are judged by float32's range,
+    not by the float64 arithmetic of Python floats (which never overflowed there)."""
     smallest = float(np.minimum.reduce(array, axis=None))
     if smallest == -math.inf:
         finite = array[np.isfinite(array)]
         smallest = float(finite.min()) if finite.size else largest
-    return largest - smallest == math.inf
+    return largest * 0.5 - smallest * 0.5 > float(np.finfo(array.dtype).max) * 0.5
 
 
 def _batch(array: NDArray[Any], axis: int) -> tuple[int, ...]:

@@ -56,6 +56,8 @@ _SMALL = 1024
 # The reductions without the Python layer of ndarray.max/min (a few µs per call).
 _MAX = np.maximum.reduce
 _MIN = np.minimum.reduce
+_ALL = np.logical_and.reduce
+_ANY = np.logical_or.reduce
 
 
 class Workspace:
@@ -175,14 +177,22 @@ def kernel_logsumexp(x: NDArray[Any], axis: int) -> NDArray[Any]:
     if x.ndim == 1:
         return _logsumexp_row(x)
     k = np.argmax(x, axis=axis, keepdims=True)
-    m = np.take_along_axis(x, k, axis)
+    rows = x.ndim == 2 and axis in (-1, 1) and x.flags.c_contiguous
+    if rows:  # the block driver's (rows, classes) blocks: flat indices, no along-axis helpers
+        flat = k.reshape(-1) + np.arange(0, x.size, x.shape[1])
+        m = np.take(x.reshape(-1), flat).reshape(k.shape)
+    else:
+        m = np.take_along_axis(x, k, axis)
     with np.errstate(invalid="ignore", over="ignore"):
-        if np.all(np.isfinite(m)):
-            e = np.exp(x - m) if np.any(m) else np.exp(x)
+        if _ALL(np.isfinite(m), axis=None):
+            e = np.exp(x - m) if _ANY(m, axis=None) else np.exp(x)
         else:  # a row whose largest entry is ±inf: shift the finite rows only
             e = np.exp(x - np.where(np.isfinite(m), m, 0))
-        np.put_along_axis(e, k, 0, axis)
-        return m + np.log1p(np.sum(e, axis=axis, keepdims=True))  # type: ignore[no-any-return]
+        if rows:
+            e.reshape(-1)[flat] = 0
+        else:
+            np.put_along_axis(e, k, 0, axis)
+        return m + np.log1p(np.add.reduce(e, axis=axis, keepdims=True))  # type: ignore[no-any-return]
 
 
 def _logsumexp_row(x: NDArray[Any]) -> NDArray[Any]:

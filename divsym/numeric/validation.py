@@ -29,6 +29,7 @@ __all__ = [
     "broadcast",
     "check_axis",
     "check_logits",
+    "largest_logit",
     "log_base",
     "logits_ok",
     "normalised_tolerance",
@@ -126,7 +127,16 @@ def logits_ok(block: NDArray[Any]) -> bool:
     That admits ``−inf`` entries (a masked class: probability 0) and refuses NaN (it
     propagates into the max), ``+inf``, and a row whose every entry is ``−inf``.
     """
-    return bool(np.isfinite(block.max(axis=-1)).all())
+    return largest_logit(block) is not None
+
+
+def largest_logit(block: NDArray[Any]) -> float | None:
+    """The largest entry of a block of logits if every row's largest entry is finite (see
+    :func:`logits_ok`), else None: one pass over the block."""
+    row_max = np.maximum.reduce(block, axis=-1)
+    if not np.logical_and.reduce(np.isfinite(row_max), axis=None):
+        return None
+    return float(np.maximum.reduce(row_max, axis=None)) if row_max.size else -math.inf
 
 
 def as_probabilities(name: str, value: Any, axis: int = -1) -> NDArray[np.floating[Any]]:
