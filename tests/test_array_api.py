@@ -205,3 +205,23 @@ def test_torch_gradients_of_a_zero_against_a_tiny_entry_are_finite() -> None:
         assert torch.all(torch.isfinite(p.grad))
         assert torch.all(torch.isfinite(q.grad))
         assert p.grad[2].item() == pytest.approx(0.5 * np.log(2.0), rel=1e-6)
+
+
+@pytest.mark.parametrize("dtype_name", ["float16", "bfloat16"])
+def test_log_softmax_gradient_of_tied_largest_logits_matches_torch(dtype_name: str) -> None:
+    """float16/bfloat16 tensors take the namespace route, whose log-sum-exp took its shift
+    from xp.max (gradient shared among tied maxima by torch.amax) but left only the argmax
+    out of the sum: a tied class got half a share too much (outside breaker: [0.75, −0.75]
+    for [0.5, −0.5])."""
+    torch = pytest.importorskip("torch")
+    dtype = getattr(torch, dtype_name)
+    for logits, T in (([0.0, 0.0], 1.0), ([2.0, 2.0, 2.0], 0.5), ([1.0, 3.0, 3.0, -1.0], 2.0)):
+        z = torch.tensor(logits, dtype=dtype, requires_grad=True)
+        weights = torch.arange(1, len(logits) + 1, dtype=dtype)
+        (mine,) = torch.autograd.grad(f.log_softmax(z, T=T), z, weights)
+        # torch's own gradient in float64 of the same logits: bfloat16's own log_softmax
+        # rounds differently (divsym computes it in float32)
+        wide = z.detach().double().requires_grad_()
+        (theirs,) = torch.autograd.grad(torch.log_softmax(wide / T, -1), wide, weights.double())
+        atol = 3e-3 if dtype_name == "float16" else 3e-2  # the error was a whole 1/(n T) share
+        torch.testing.assert_close(mine.double(), theirs, rtol=0.0, atol=atol)

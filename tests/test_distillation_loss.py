@@ -351,3 +351,35 @@ def test_a_student_with_mass_where_the_teacher_has_none_still_takes_the_probabil
     which only the probability form sees (computed with mpmath: 3.7114832026206)."""
     loss = float(distillation_loss([[0.0, 1.0, 5.0]], [[0.0, 1.0, -np.inf]], 1.0))
     assert loss == pytest.approx(3.7114832026206, rel=1e-12)
+
+
+MASKED_AND_ONE_HOT = (
+    np.array([[0.0, -np.inf], [0.0, 1.0]]),  # student: a masked class; a row that is one-hot
+    np.array([[0.0, -np.inf], [0.0, 2.0]]),  # at T = 1e-3 (its soft targets are [0, 1])
+)
+
+
+@pytest.mark.parametrize("form", ["kl", "ce"])
+@pytest.mark.parametrize("temperature_squared", [True, False])
+def test_a_masked_row_beside_a_one_hot_row_gives_a_finite_gradient(
+    form: str, temperature_squared: bool
+) -> None:
+    """A masked row sent the gradient to its second branch, which did not fall back on the
+    other rows the logit form cannot evaluate (e^(δ − m) = inf at p = 0): NaN on the one-hot
+    row (found by the outside breaker). Exact gradient: q = p in both rows, so 0."""
+    s, t = MASKED_AND_ONE_HOT
+    grad = distillation_loss_grad(s, t, 1e-3, form=form, temperature_squared=temperature_squared)
+    np.testing.assert_array_equal(grad, np.zeros_like(s))
+
+
+@pytest.mark.parametrize("form", ["kl", "ce"])
+def test_autograd_through_the_loss_of_those_rows_is_finite(form: str) -> None:
+    """The same rows as torch tensors: the loss's fallback row still had inf in the branch
+    that where() discards, and autograd made NaN of it."""
+    torch = pytest.importorskip("torch")
+    s = torch.tensor(MASKED_AND_ONE_HOT[0], requires_grad=True)
+    loss: Any = distillation_loss(s, torch.tensor(MASKED_AND_ONE_HOT[1]), 1e-3, form=form)
+    loss.backward()
+    assert loss.detach().item() == 0.0
+    assert s.grad is not None
+    assert torch.equal(s.grad, torch.zeros_like(s))

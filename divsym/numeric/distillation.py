@@ -292,12 +292,23 @@ def _kl_rows(xp: Any, kernels: Any, s: Any, t: Any, p: Any, T: float) -> Any:
         )
     if xp is np and rows.dtype != p.dtype:
         rows = rows.astype(p.dtype)
-    fallback = ~xp.isfinite(rows)
-    if row_empty is not None:
-        fallback = fallback | xp.squeeze(row_empty, axis=-1)
-    if bool(xp.any(fallback)):
-        rows = xp.where(fallback, kl_divergence(p, softmax(s, T)), rows)
-    return rows
+    unfinished = ~xp.isfinite(rows)
+    fallback = unfinished if row_empty is None else unfinished | xp.squeeze(row_empty, axis=-1)
+    if not bool(xp.any(fallback)):
+        return rows
+    if xp is not np and bool(xp.any(unfinished)):
+        # The logit form again with those rows zeroed: autograd through the branch that
+        # where() discards would turn its inf into NaN gradients (found by the outside breaker).
+        keep = xp.expand_dims(fallback, axis=-1)
+        zero = xp.zeros_like(s)
+        with np.errstate(over="ignore", invalid="ignore"):
+            rows = xp.squeeze(
+                _generated.FUNCTIONS["kl_logits"](
+                    xp, kernels, xp.where(keep, zero, s), xp.where(keep, zero, t), p, T, -1
+                ),
+                axis=-1,
+            )
+    return xp.where(fallback, kl_divergence(p, softmax(s, T)), rows)
 
 
 def _soft_gradient(
@@ -327,6 +338,9 @@ def _soft_gradient(
         logit = _generated.FUNCTIONS[f"soft_target_gradient_logits{suffix}"](
             xp, kernels, xp.where(row_empty, zero, s), xp.where(row_empty, zero, t), p, T, -1
         )
+    # Any other row the logit form cannot evaluate (a class with e^(δ − m) = inf at p = 0)
+    # falls back too, as in the first branch: a masked row beside it gave NaN there.
+    row_empty = row_empty | ~xp.all(xp.isfinite(logit), axis=-1, keepdims=True)
     name = "soft_target_gradient_scaled" if temperature_squared else "soft_target_gradient"
     return xp.where(row_empty, _generated.FUNCTIONS[name](xp, kernels, s, p, T, -1), logit)
 

@@ -88,9 +88,12 @@ class XpKernels:
         with ``x_k = m`` the largest entry, as NumPy's kernel. ``−inf`` entries give 0 terms.
         """
         xp = self.xp
-        m = xp.max(x, axis=axis, keepdims=True)
         k = xp.argmax(x, axis=axis, keepdims=True)
         others = self._classes(x, axis) != k
+        # m read at k itself, not xp.max: where the largest entries tie, max's gradient is
+        # shared among them (torch.amax) while only k is left out of the sum, and the
+        # gradient of a tied class came out wrong by half its share (outside breaker).
+        m = xp.sum(xp.where(others, xp.zeros_like(x), x), axis=axis, keepdims=True)
         e = xp.exp(xp.where(others, x - m, xp.zeros_like(x)))
         rest = xp.sum(xp.where(others, e, xp.zeros_like(e)), axis=axis, keepdims=True)
         return m + xp.log1p(rest)
