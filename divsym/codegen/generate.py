@@ -36,6 +36,7 @@ from sympy import (
     cse,
     diff,
     exp,
+    fraction,
     log,
     logcombine,
     numbered_symbols,
@@ -54,6 +55,7 @@ from divsym.symbols.stable import (
     ClassMax,
     ClassSum,
     Expm1MinusX,
+    LogRatio,
     LogSumExp,
     RelEntr,
     ScaledExpm1MinusX,
@@ -403,8 +405,29 @@ def gradient_expression(name: str, wrt: IndexedBase) -> Expr:
         {L: log(BASE_SYMBOL)}
     )
     inner = logcombine(simplify(diff(total.function.rewrite(log), wrt[bound])), force=True)
+    inner = _use_log_ratio(inner)
     spec = SPECS[name]
     return array_expression(GRADIENT_OUTPUT * outer_derivative * inner, spec.arrays, index=bound)
+
+
+def _use_log_ratio(expr: Expr) -> Expr:
+    """Each ``log(n/d)`` whose numerator and denominator both hold array entries becomes
+    ``LogRatio(n, d, n − d)`` (``n − d`` cancelled symbolically: ``2p − (p + q) = p − q``), so
+    that the kernel keeps full precision where ``n ≈ d``: the gradients of KL and JSD,
+    ``log(p/q)`` and ``log(2p/(p + q))``, on the close distributions of distillation (where
+    ``log`` of the rounded ratio loses ``ε/|log(n/d)|`` relative)."""
+
+    def is_ratio(e: Expr) -> bool:
+        if not isinstance(e, log):
+            return False
+        n, d = fraction(e.args[0])
+        return bool(n.has(Indexed) and d.has(Indexed))
+
+    def rewrite(e: log) -> Expr:
+        n, d = fraction(e.args[0])
+        return LogRatio(n, d, cancel(n - d))
+
+    return expr.replace(is_ratio, rewrite)  # type: ignore[no-any-return]
 
 
 def generate_gradient_source(name: str, wrt: IndexedBase) -> str:

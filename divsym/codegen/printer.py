@@ -23,6 +23,7 @@ from divsym.symbols.stable import (
     AtLabels,
     ClassMax,
     ClassSum,
+    LogRatio,
     LogSumExp,
     RelEntr,
     ScaledExpm1MinusX,
@@ -75,6 +76,9 @@ class DivsymPrinter(NumPyPrinter):
 
     def _print_RelEntr(self, expr: RelEntr) -> str:
         return self._call("kernels.kernel_rel_entr", *expr.args)
+
+    def _print_LogRatio(self, expr: LogRatio) -> str:
+        return self._call("kernels.kernel_log_ratio", *expr.args)
 
     def _print_LogSumExp(self, expr: LogSumExp) -> str:
         return self._call("kernels.kernel_logsumexp", *expr.args)

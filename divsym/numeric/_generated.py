@@ -125,7 +125,7 @@ def cross_entropy_grad_q(xp, kernels, p, q, out, g, base, axis):
 
 
 def kl_divergence_grad_p(xp, kernels, p, q, out, g, base, axis):
-    return g*xp.log(p/q)/math.log(base)
+    return g*kernels.kernel_log_ratio(p, q, p - q)/math.log(base)
 
 
 def kl_divergence_grad_q(xp, kernels, p, q, out, g, base, axis):
@@ -133,19 +133,19 @@ def kl_divergence_grad_q(xp, kernels, p, q, out, g, base, axis):
 
 
 def js_divergence_grad_p(xp, kernels, p, q, out, g, base, axis):
-    return (1/2)*g*xp.log(2*p/(p + q))/math.log(base)
+    return (1/2)*g*kernels.kernel_log_ratio(2*p, p + q, p - q)/math.log(base)
 
 
 def js_divergence_grad_q(xp, kernels, p, q, out, g, base, axis):
-    return (1/2)*g*xp.log(2*q/(p + q))/math.log(base)
+    return (1/2)*g*kernels.kernel_log_ratio(2*q, p + q, -p + q)/math.log(base)
 
 
 def js_distance_grad_p(xp, kernels, p, q, out, g, base, axis):
-    return (1/4)*g*xp.log(2*p/(p + q))/(out*math.log(base))
+    return (1/4)*g*kernels.kernel_log_ratio(2*p, p + q, p - q)/(out*math.log(base))
 
 
 def js_distance_grad_q(xp, kernels, p, q, out, g, base, axis):
-    return (1/4)*g*xp.log(2*q/(p + q))/(out*math.log(base))
+    return (1/4)*g*kernels.kernel_log_ratio(2*q, p + q, -p + q)/(out*math.log(base))
 
 
 GRADIENT_FUNCTIONS: dict[tuple[str, str], Callable[..., Any]] = {

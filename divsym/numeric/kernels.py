@@ -36,6 +36,7 @@ __all__ = [
     "Workspace",
     "as_float64",
     "kernel_at_labels",
+    "kernel_log_ratio",
     "kernel_logsumexp",
     "kernel_x_minus_log1p",
     "kernel_xlogy",
@@ -204,6 +205,27 @@ def _logsumexp_row(x: NDArray[Any]) -> NDArray[Any]:
         e = np.exp(x - m) if math.isfinite(m[0]) and m[0] else np.exp(x)
         e[k] = 0
         return m + np.log1p(np.add.reduce(e, keepdims=True))  # type: ignore[no-any-return]
+
+
+def kernel_log_ratio(n: NDArray[Any], d: NDArray[Any], difference: NDArray[Any]) -> NDArray[Any]:
+    """``log(n/d)`` for ``n, d ≥ 0``, given ``difference = n − d`` formed exactly.
+
+    ``log1p(difference/d)`` where ``|n − d| ≤ d/2`` (the log of a ratio rounded near 1 loses
+    ``ε/|log(n/d)|`` relative; this keeps a few ulps), ``log(n/d)`` elsewhere, and
+    ``log n − log d`` where that ratio overflows or underflows (a subnormal side).
+    """
+    n, d, difference = np.broadcast_arrays(_wide(n), _wide(d), _wide(difference))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        near = np.abs(difference) <= 0.5 * d
+        if _ALL(near, axis=None):
+            return np.log1p(difference / d)  # type: ignore[no-any-return]
+        out = np.log(n / d)
+        if _ANY(near, axis=None):
+            out[near] = np.log1p(difference[near] / d[near])
+        lost = ~np.isfinite(out) & (n > 0) & (d > 0)
+        if _ANY(lost, axis=None):
+            out[lost] = np.log(n[lost]) - np.log(d[lost])
+    return out  # type: ignore[no-any-return]
 
 
 def kernel_at_labels(q: NDArray[Any], labels: NDArray[Any], axis: int) -> NDArray[Any]:

@@ -41,6 +41,7 @@ class NumpyKernels:
 
     kernel_xlogy = staticmethod(kernels.kernel_xlogy)
     kernel_logsumexp = staticmethod(kernels.kernel_logsumexp)
+    kernel_log_ratio = staticmethod(kernels.kernel_log_ratio)
     kernel_x_minus_log1p = staticmethod(kernels.kernel_x_minus_log1p)
     kernel_symmetric_xlog1p = staticmethod(symmetric_kernel.kernel_symmetric_xlog1p)
     kernel_expm1_minus = staticmethod(logit_kernels.kernel_expm1_minus)
@@ -97,6 +98,17 @@ class XpKernels:
         e = xp.exp(xp.where(others, x - m, xp.zeros_like(x)))
         rest = xp.sum(xp.where(others, e, xp.zeros_like(e)), axis=axis, keepdims=True)
         return m + xp.log1p(rest)
+
+    def kernel_log_ratio(self, n: Any, d: Any, difference: Any) -> Any:
+        """``log(n/d)``: ``log1p(difference/d)`` where ``|n − d| ≤ d/2``, ``log n − log d``
+        elsewhere (no ratio to overflow); ``n, d > 0``. Discarded branches see finite values."""
+        xp = self.xp
+        one = xp.ones_like(n + d)
+        near = xp.abs(difference) <= 0.5 * d
+        safe_d = xp.where(d > 0, d, one)
+        close = xp.log1p(xp.where(near, difference / safe_d, xp.zeros_like(one)))
+        far = xp.log(xp.where(near, one, n)) - xp.log(xp.where(near, one, d))
+        return xp.where(near, close, far)
 
     def kernel_x_minus_log1p(self, w: Any, v: Any, u: Any) -> Any:
         """``w·(x − log(1 + x))`` with ``x = v/w``, ``1 + x = u/w``; ``v`` where ``w = 0``.

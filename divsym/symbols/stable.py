@@ -21,6 +21,8 @@ derivation stays readable and a test can map generated code back to the definiti
 - :class:`Expm1MinusX`: ``e^x − 1 − x`` (``≥ 0``), the summand of the logit-space KL form, and
   :class:`ScaledExpm1MinusX`, ``w·(e^x − 1 − x)``, the node the code generator prints as one
   kernel call (a series near ``x = 0``, where ``expm1(x) − x`` cancels).
+- :class:`LogRatio`: ``log(n/d)`` given also ``n − d`` written out, so that a kernel can use
+  ``log1p((n − d)/d)`` where the ratio is near 1 (the generated gradients' logs).
 - :class:`AtArgmax`: the entry of an array at the class where a weight array is largest (the
   shift ``m`` of the logit-space forms: the scaled logit difference at the teacher's top class).
 
@@ -43,6 +45,7 @@ __all__ = [
     "ClassMax",
     "ClassSum",
     "Expm1MinusX",
+    "LogRatio",
     "LogSumExp",
     "RelEntr",
     "ScaledExpm1MinusX",
@@ -206,6 +209,17 @@ class ScaledSymmetricXLog1p(Function):
 
     def _eval_rewrite_as_log(self, a: Expr, b: Expr, **kwargs: Any) -> Expr:
         return a * log(2 * a / (a + b)) + b * log(2 * b / (a + b))  # type: ignore[no-any-return]
+
+
+class LogRatio(Function):
+    """``log(n/d)`` for ``n, d > 0``, given ``n``, ``d`` and ``n − d`` (simplified symbolically,
+    so that it is one exact subtraction when ``n ≈ d``): a kernel uses
+    ``log1p((n − d)/d)`` where ``|n − d| ≤ d/2`` and ``log(n/d)`` elsewhere."""
+
+    nargs = 3
+
+    def _eval_rewrite_as_log(self, n: Expr, d: Expr, difference: Expr, **kwargs: Any) -> Expr:
+        return log(n / d)  # type: ignore[no-any-return]
 
 
 class AtArgmax(Function):
