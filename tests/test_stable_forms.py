@@ -207,6 +207,20 @@ def test_mixture_coordinates_writes_p_and_q_as_m_times_one_minus_and_plus_t() ->
     assert mixture_coordinates(q[i] * log(q[i] / M), context) == M * (1 + MT) * log(1 + MT)
 
 
+def test_mixture_coordinates_cancels_only_factors_that_cannot_vanish() -> None:
+    """In mixture coordinates ``q − 3p = m(4t − 2)``, zero where ``q = 3p``: cancelling it
+    would make ``log((q − 3p)x/(2q − 6p))``, undefined there, into ``log(x/2)``. Only ``m``
+    and ``1 ± t`` (positive for positive p, q) may be cancelled."""
+    x = Symbol("x", positive=True)
+    context = Context(distributions=(p, q))
+    got = mixture_coordinates(log((q[i] - 3 * p[i]) * x / (2 * q[i] - 6 * p[i])), context)
+    assert got != log(x / 2)
+    assert got.has(M)
+    assert got.has(MT)
+    # m and 1 − t are cancelled: log(2p/(p + q)) = log(1 − t)
+    assert mixture_coordinates(log(2 * p[i] / (p[i] + q[i])), context) == log(1 - MT)
+
+
 def test_mixture_coordinates_needs_two_distributions_and_both_of_them() -> None:
     expr = p[i] * log(p[i] / M)
     assert mixture_coordinates(expr, Context(distributions=(p,))) == expr

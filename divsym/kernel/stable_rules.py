@@ -39,7 +39,9 @@ from sympy import (
     Sum,
     cancel,
     exp,
+    factor_list,
     factor_terms,
+    gcd,
     log,
     together,
 )
@@ -152,10 +154,27 @@ def _mixture(expr: Expr, context: Context) -> Expr:
         a, b = first[index], second[index]
         return (a + b) / 2 if e.base == mean else (b - a) / (b + a)  # type: ignore[no-any-return]
 
+    def positive(factor: Expr) -> bool:
+        """``m_j``, ``1 + t_j`` or ``1 − t_j`` (up to sign): positive for positive p, q."""
+        for index in {e.indices for e in factor.atoms(Indexed) if e.base in (mean, ratio)}:
+            m, t = mean[index], ratio[index]
+            if factor in (m, t + 1, t - 1, -t + 1, -t - 1):
+                return True
+        return False
+
+    def lowest_terms(e: log) -> Expr:
+        """The argument cancelled only by factors that cannot vanish (no removable
+        singularity of another variable disappears: ``(q − 3p)x/(q − 3p)`` is left alone)."""
+        numerator, denominator = e.args[0].as_numer_denom()  # combined, not cancelled
+        _, common = factor_list(gcd(numerator, denominator))
+        if all(f.is_number or positive(f) for f, _ in common):
+            return log(cancel(e.args[0]))  # type: ignore[no-any-return]
+        return e
+
     if not expr.has(first) or not expr.has(second):
         return expr
     opaque = expr.replace(is_entry, coordinates)
-    opaque = opaque.replace(lambda e: isinstance(e, log), lambda e: log(cancel(e.args[0])))
+    opaque = opaque.replace(lambda e: isinstance(e, log), lowest_terms)
     return opaque.replace(  # type: ignore[no-any-return]
         lambda e: isinstance(e, Indexed) and e.base in (mean, ratio), written_out
     )
