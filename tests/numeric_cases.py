@@ -110,3 +110,15 @@ def violations(got: Any, expected: Any, rtol: float) -> list[str]:
             if not ok:
                 bad.append(f"{index}: got {float(g)!r}, expected {mpmath.nstr(e, 20)}")
     return bad
+
+
+#: The share of a block's entries that take the series, for each route of a series kernel
+#: (:func:`divsym.numeric.kernels.block_route`, blocks of at least 1024 entries): what a
+#: route test's input must show before it claims to exercise that route.
+KERNEL_ROUTES = {
+    "series": lambda share: share == 1,
+    "direct": lambda share: share == 0,
+    "series, direct patched in": lambda share: 0.9 <= share < 1,
+    "direct, series patched in": lambda share: 0 < share <= 0.1,
+    "both, picked per entry": lambda share: 0.1 < share < 0.9,
+}

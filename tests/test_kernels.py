@@ -16,6 +16,7 @@ from typing import Any
 import mpmath
 import numpy as np
 import pytest
+from numeric_cases import KERNEL_ROUTES
 from numpy.typing import NDArray
 
 from divsym.numeric import kernels
@@ -184,16 +185,6 @@ def test_series_coefficients_choose_taylor_near_zero_and_minimax_near_the_thresh
 # ---------------------------------------------------------------- each route of the kernel
 
 
-#: The share of entries with |a| < 0.1 (the series' share) that each route needs.
-ROUTES = {
-    "series": lambda share: share == 1,
-    "direct": lambda share: share == 0,
-    "series, direct patched in": lambda share: 0.9 <= share < 1,
-    "direct, series patched in": lambda share: 0 < share <= 0.1,
-    "both, picked per entry": lambda share: 0.1 < share < 0.9,
-}
-
-
 @pytest.mark.parametrize(
     ("spread", "route"),
     [
@@ -211,7 +202,7 @@ def test_every_route_keeps_float64_precision(spread: float, route: str, in_works
     w, v, u = _pair(3000, spread)
     a = np.abs(v / (w + u))
     small = float(np.mean(a < SERIES_THRESHOLD))
-    assert ROUTES[route](small), f"the input does not take the {route} route: {small}"
+    assert KERNEL_ROUTES[route](small), f"the input does not take the {route} route: {small}"
     if in_workspace:
         with workspace(w.size):
             got = kernel_x_minus_log1p(w, v, u)
@@ -489,3 +480,16 @@ def test_repeated_calls_on_a_training_batch_do_not_fault_their_memory_in_again(
         timeout=120,
     )
     assert float(result.stdout.split()[-1]) <= 64
+
+
+def test_block_route_takes_one_form_the_majority_or_both() -> None:
+    """The routes that the share table above names, decided from the series' count alone."""
+    assert kernels.block_route(4096, 4096) == kernels.SERIES
+    assert kernels.block_route(0, 4096) == kernels.DIRECT
+    assert kernels.block_route(4000, 4096) == kernels.SERIES_PATCHED  # 96 direct entries
+    assert kernels.block_route(96, 4096) == kernels.DIRECT_PATCHED
+    assert kernels.block_route(2048, 4096) == kernels.BOTH  # half and half: no gathering
+    assert kernels.block_route(4000, 4096, short_series=True) == kernels.BOTH
+    assert kernels.block_route(1000, 1010) == kernels.BOTH  # below 1024 entries
+    for route in (kernels.SERIES, kernels.DIRECT, kernels.BOTH):
+        assert route in KERNEL_ROUTES

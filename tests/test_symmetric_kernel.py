@@ -12,6 +12,7 @@ from typing import Any
 import mpmath
 import numpy as np
 import pytest
+from numeric_cases import KERNEL_ROUTES
 from numpy.typing import NDArray
 
 from divsym.numeric.kernels import workspace
@@ -60,16 +61,6 @@ def _pairs(size: int, spread: float, seed: int = RNG_SEED) -> tuple[Array, Array
     return a, a * np.exp(spread * rng.standard_normal(size))
 
 
-#: The share of entries with |t| < 0.2 (the series' share) that each route needs.
-ROUTES = {
-    "series": lambda share: share == 1,
-    "direct": lambda share: share == 0,
-    "series, direct patched in": lambda share: 0.9 <= share < 1,
-    "direct, series patched in": lambda share: 0 < share <= 0.1,
-    "both, picked per entry": lambda share: 0.1 < share < 0.9,
-}
-
-
 @pytest.mark.parametrize(
     ("spread", "route", "size"),
     [
@@ -95,7 +86,7 @@ def test_every_route_keeps_float64_precision(
             b[np.abs((b - a) / (a + b)) >= SERIES_THRESHOLD],
         )
         share = 0.0
-    assert ROUTES[route](share), f"the input does not take the {route} route: {share}"
+    assert KERNEL_ROUTES[route](share), f"the input does not take the {route} route: {share}"
     if in_workspace:
         with workspace(a.size):
             got = kernel_symmetric_xlog1p(a, b)

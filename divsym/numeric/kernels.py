@@ -32,9 +32,15 @@ from divsym.numeric.series import (
 )
 
 __all__ = [
+    "BOTH",
+    "DIRECT",
+    "DIRECT_PATCHED",
+    "SERIES",
+    "SERIES_PATCHED",
     "SERIES_THRESHOLD",
     "Workspace",
     "as_float64",
+    "block_route",
     "kernel_at_labels",
     "kernel_log_ratio",
     "kernel_logsumexp",
@@ -142,6 +148,32 @@ def scratch(shape: tuple[int, ...], size: int) -> tuple[list[Float64], NDArray[n
             prime_allocator()
         return list(np.empty((_SLOTS, *shape), dtype=np.float64)), np.empty(shape, dtype=np.bool_)
     return space.buffers(size, shape)
+
+
+#: The routes of a series kernel's block, by the share of entries that take the series.
+SERIES, DIRECT, BOTH, SERIES_PATCHED, DIRECT_PATCHED = (
+    "series",
+    "direct",
+    "both, picked per entry",
+    "series, direct patched in",
+    "direct, series patched in",
+)
+
+
+def block_route(count: int, size: int, *, short_series: bool = False) -> str:
+    """The route of a block of ``size`` entries of which ``count`` take the series.
+
+    All of one form when ``count`` is ``size`` or 0; both forms everywhere and a pick per
+    entry when the minority exceeds 10 %, the block is tiny or the series short (cheaper than
+    gathering the minority's entries); else the majority's form everywhere and the other
+    patched in on the minority's entries."""
+    if count == size:
+        return SERIES
+    if count == 0:
+        return DIRECT
+    if size < _SMALL or 10 * min(count, size - count) > size or short_series:
+        return BOTH
+    return SERIES_PATCHED if 2 * count >= size else DIRECT_PATCHED
 
 
 def _wide(x: Array) -> Array:
@@ -313,20 +345,17 @@ def kernel_x_minus_log1p(w: NDArray[Any], v: NDArray[Any], u: NDArray[Any]) -> N
             scaled_x_minus_log1p_series(a, v64, w64, coefficients, out, y, h, squared=True)
             return out
         np.less(y, threshold * threshold, out=mask)
-        count = int(np.count_nonzero(mask))
-        if count == 0:
+        coefficients = series_coefficients(threshold, dtype)
+        route = block_route(int(np.count_nonzero(mask)), size, short_series=len(coefficients) <= 2)
+        if route == DIRECT:
             _direct(w64, v64, u64, out, ratio)
             return out
-        coefficients = series_coefficients(threshold, dtype)
-        minority = min(count, size - count)
-        if size < _SMALL or 10 * minority > size or len(coefficients) <= 2:
-            # Both forms everywhere, then pick: cheaper than gathering the minority's
-            # entries when they are many, the series is short (float32) or the block tiny.
+        if route == BOTH:
             _direct(w64, v64, u64, out, ratio)
             scaled_x_minus_log1p_series(a, v64, w64, coefficients, ratio, y, h, squared=True)
             np.copyto(out, ratio, where=mask)
             return out
-        if 2 * count >= size:
+        if route == SERIES_PATCHED:
             scaled_x_minus_log1p_series(a, v64, w64, coefficients, out, y, h, squared=True)
             np.logical_not(mask, out=mask)
             _patch(mask, (w64, v64, u64, a), out)

@@ -14,10 +14,11 @@ With ``s = a + b`` and ``y = t²``:
   the other, or zero) or undefined (``a = b = 0``): there ``a·log(2a/s) + b·log(2b/s)`` with
   ``0·log 0 = 0``, so a zero or subnormal side gives its exact limit, never ``−inf`` or NaN.
 
-Each block takes one of four routes, as the KL kernel's: all series, all direct, the majority
-form on every entry plus the other on the few (≤ 10 %) remaining entries, or both everywhere
-and a pick per entry. Inputs are finite and nonnegative (the public functions check that);
-float32 and float16 are computed in float64 to their own precision.
+Each block takes one of the routes of :func:`~divsym.numeric.kernels.block_route`, as the KL
+kernel's: all series, all direct, the majority form on every entry plus the other on the few
+(≤ 10 %) remaining entries, or both everywhere and a pick per entry. Inputs are finite and
+nonnegative (the public functions check that); float32 and float16 are computed in float64 to
+their own precision.
 """
 
 from __future__ import annotations
@@ -28,7 +29,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from divsym.numeric.kernels import as_float64, scratch
+from divsym.numeric.kernels import (
+    BOTH,
+    DIRECT,
+    SERIES_PATCHED,
+    as_float64,
+    block_route,
+    scratch,
+)
 from divsym.numeric.series import working_itemsize
 from divsym.numeric.symmetric_series import SERIES_THRESHOLD, series_coefficients
 
@@ -36,7 +44,6 @@ __all__ = ["kernel_symmetric_xlog1p"]
 
 Float64 = NDArray[np.float64]
 
-_SMALL = 1024
 _MAX = np.maximum.reduce
 _LIMIT = SERIES_THRESHOLD * SERIES_THRESHOLD
 
@@ -101,23 +108,20 @@ def kernel_symmetric_xlog1p(a: NDArray[Any], b: NDArray[Any]) -> Float64:
             _series(s, y, series_coefficients(largest, itemsize), out, h)
             return out
         np.less(y, _LIMIT, out=mask)
-        count = int(np.count_nonzero(mask))
-        if count == 0:
+        coefficients = series_coefficients(_LIMIT, itemsize)
+        route = block_route(int(np.count_nonzero(mask)), size)
+        if route == DIRECT:
             _direct(a64, b64, t, out, h)
+        elif route == BOTH:
+            _direct(a64, b64, t, out, h)
+            _series(s, y, coefficients, slots[6], h)
+            np.copyto(out, slots[6], where=mask)
+        elif route == SERIES_PATCHED:
+            _series(s, y, coefficients, out, h)
+            _patch(np.flatnonzero(~mask), (a64, b64, s, t, y), out, ())
         else:
-            coefficients = series_coefficients(_LIMIT, itemsize)
-            minority = min(count, size - count)
-            if size < _SMALL or 10 * minority > size:
-                # Both forms everywhere, then a pick: cheaper than gathering many entries.
-                _direct(a64, b64, t, out, h)
-                _series(s, y, coefficients, slots[6], h)
-                np.copyto(out, slots[6], where=mask)
-            elif 2 * count >= size:
-                _series(s, y, coefficients, out, h)
-                _patch(np.flatnonzero(~mask), (a64, b64, s, t, y), out, ())
-            else:
-                _direct(a64, b64, t, out, h)
-                _patch(np.flatnonzero(mask), (a64, b64, s, t, y), out, coefficients)
+            _direct(a64, b64, t, out, h)
+            _patch(np.flatnonzero(mask), (a64, b64, s, t, y), out, coefficients)
         if not largest < 1:  # some t = ±1 after rounding, or a = b = 0 (NaN)
             index = np.flatnonzero(~(y < 1))
             a1, b1, s1 = (np.take(x.reshape(-1), index) for x in (a64, b64, s))

@@ -168,7 +168,8 @@ class XpKernels:
         info = np.finfo(np.float32 if _is_single(xp, a) else np.float64)
         root = math.sqrt(float(info.tiny))
         up = 2.0 ** math.ceil(math.log2(root / float(info.smallest_subnormal)))
-        factor = xp.where(a + b < root, xp.zeros_like(a + b) + up, xp.ones_like(a + b))
+        unscaled = a + b
+        factor = xp.where(unscaled < root, xp.zeros_like(unscaled) + up, xp.ones_like(unscaled))
         a, b = a * factor, b * factor
         total = a + b
         empty = total == 0
